@@ -1,0 +1,190 @@
+//! The event envelope (DESIGN §6) and the catalogue of event types.
+
+use crate::ids::{EventId, ProjectId, TenantId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Every event type Ventros emits, with its payload version. `docs/EVENTS.md` documents each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "tenant.created")]
+    TenantCreated,
+    #[serde(rename = "channel.created")]
+    ChannelCreated,
+    #[serde(rename = "channel.status_changed")]
+    ChannelStatusChanged,
+    #[serde(rename = "contact.created")]
+    ContactCreated,
+    #[serde(rename = "contact.updated")]
+    ContactUpdated,
+    #[serde(rename = "contact.call_received")]
+    ContactCallReceived,
+    #[serde(rename = "chat.created")]
+    ChatCreated,
+    #[serde(rename = "chat.participants_changed")]
+    ChatParticipantsChanged,
+    #[serde(rename = "chat.updated")]
+    ChatUpdated,
+    #[serde(rename = "chat.presence_updated")]
+    ChatPresenceUpdated,
+    #[serde(rename = "session.started")]
+    SessionStarted,
+    #[serde(rename = "message.received")]
+    MessageReceived,
+    #[serde(rename = "message.sent")]
+    MessageSent,
+    #[serde(rename = "message.status_changed")]
+    MessageStatusChanged,
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+    #[serde(rename = "message.edited")]
+    MessageEdited,
+    #[serde(rename = "message.reaction_changed")]
+    MessageReactionChanged,
+    #[serde(rename = "poll.vote_received")]
+    PollVoteReceived,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 18] = [
+        EventType::TenantCreated,
+        EventType::ChannelCreated,
+        EventType::ChannelStatusChanged,
+        EventType::ContactCreated,
+        EventType::ContactUpdated,
+        EventType::ContactCallReceived,
+        EventType::ChatCreated,
+        EventType::ChatParticipantsChanged,
+        EventType::ChatUpdated,
+        EventType::ChatPresenceUpdated,
+        EventType::SessionStarted,
+        EventType::MessageReceived,
+        EventType::MessageSent,
+        EventType::MessageStatusChanged,
+        EventType::MessageDeleted,
+        EventType::MessageEdited,
+        EventType::MessageReactionChanged,
+        EventType::PollVoteReceived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::TenantCreated => "tenant.created",
+            EventType::ChannelCreated => "channel.created",
+            EventType::ChannelStatusChanged => "channel.status_changed",
+            EventType::ContactCreated => "contact.created",
+            EventType::ContactUpdated => "contact.updated",
+            EventType::ContactCallReceived => "contact.call_received",
+            EventType::ChatCreated => "chat.created",
+            EventType::ChatParticipantsChanged => "chat.participants_changed",
+            EventType::ChatUpdated => "chat.updated",
+            EventType::ChatPresenceUpdated => "chat.presence_updated",
+            EventType::SessionStarted => "session.started",
+            EventType::MessageReceived => "message.received",
+            EventType::MessageSent => "message.sent",
+            EventType::MessageStatusChanged => "message.status_changed",
+            EventType::MessageDeleted => "message.deleted",
+            EventType::MessageEdited => "message.edited",
+            EventType::MessageReactionChanged => "message.reaction_changed",
+            EventType::PollVoteReceived => "poll.vote_received",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Payload version; bumped only on an incompatible payload change.
+    pub fn version(self) -> i32 {
+        1
+    }
+
+    pub fn aggregate_type(self) -> &'static str {
+        match self {
+            EventType::TenantCreated => "tenant",
+            EventType::ChannelCreated | EventType::ChannelStatusChanged => "channel",
+            EventType::ContactCreated | EventType::ContactUpdated | EventType::ContactCallReceived => {
+                "contact"
+            }
+            EventType::ChatCreated
+            | EventType::ChatParticipantsChanged
+            | EventType::ChatUpdated
+            | EventType::ChatPresenceUpdated => "chat",
+            EventType::SessionStarted => "session",
+            EventType::MessageReceived
+            | EventType::MessageSent
+            | EventType::MessageStatusChanged
+            | EventType::MessageDeleted
+            | EventType::MessageEdited
+            | EventType::MessageReactionChanged
+            | EventType::PollVoteReceived => "message",
+        }
+    }
+}
+
+/// The envelope every event travels in, on every transport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub version: i32,
+    pub occurred_at: DateTime<Utc>,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub source: String,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub aggregate_type: String,
+    pub aggregate_id: Uuid,
+    pub payload: serde_json::Value,
+}
+
+/// Where an event came from and what caused it, shared by all events of one request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventContext {
+    pub source: String,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+}
+
+impl EventEnvelope {
+    pub fn new(
+        ctx: &EventContext,
+        tenant_id: TenantId,
+        project_id: ProjectId,
+        event_type: EventType,
+        aggregate_id: Uuid,
+        occurred_at: DateTime<Utc>,
+        payload: serde_json::Value,
+    ) -> Self {
+        EventEnvelope {
+            id: EventId::new(),
+            event_type: event_type.as_str().to_string(),
+            version: event_type.version(),
+            occurred_at,
+            tenant_id,
+            project_id,
+            source: ctx.source.clone(),
+            correlation_id: ctx.correlation_id.clone(),
+            causation_id: ctx.causation_id.clone(),
+            aggregate_type: event_type.aggregate_type().to_string(),
+            aggregate_id,
+            payload,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_roundtrip_and_match_serde() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).ok(), Some(serde_json::json!(t.as_str())));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Ventros domain: entities, value objects, invariants and domain events. No IO, no async.
+
+pub mod channel;
+pub mod chat;
+pub mod contact;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod message;
+pub mod phone;
+pub mod session;
+pub mod tenancy;
+pub mod timeline;
+pub mod wa_id;
+
+pub use error::DomainError;

@@ -1,1 +1,102 @@
+//! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
 
+mod ingest;
+mod rows;
+mod store;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Row;
+use std::str::FromStr;
+use std::time::Duration;
+use ventros_app::AppError;
+
+pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
+
+/// The SQLite store. Writes go through a single connection (SQLite has one writer anyway,
+/// and queueing in-process avoids `SQLITE_BUSY`); reads use a small pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) write: SqlitePool,
+    pub(crate) read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path?mode=rwc`).
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| format!("invalid SQLite URL {url:?}: {e}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| format!("cannot open SQLite database {url:?}: {e}"))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(|e| format!("cannot open SQLite database {url:?}: {e}"))?;
+        Ok(SqliteStore { write, read })
+    }
+
+    /// Applies the embedded migrations (idempotent).
+    pub async fn migrate(&self) -> Result<(), String> {
+        let mut m = sqlx::migrate!("./migrations");
+        m.dangerous_set_table_name(MIGRATIONS_TABLE);
+        m.run(&self.write).await.map_err(|e| format!("SQLite migration failed: {e}"))
+    }
+
+    /// Refuses to run unless every connection is WAL with `synchronous=FULL`.
+    pub async fn verify_durability(&self) -> Result<(), String> {
+        for pool in [&self.write, &self.read] {
+            let sync: i64 = sqlx::query("PRAGMA synchronous")
+                .fetch_one(pool)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| e.to_string())?;
+            if sync != 2 {
+                return Err(format!("PRAGMA synchronous is {sync}, expected 2 (FULL)"));
+            }
+            let mode: String = sqlx::query("PRAGMA journal_mode")
+                .fetch_one(pool)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| e.to_string())?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(format!("journal_mode is {mode}, expected wal"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: `ok` when the file is sound.
+    pub async fn integrity_check(&self) -> Result<String, String> {
+        sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&self.write)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => AppError::Unavailable(e.to_string()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
+            code: "conflict",
+            message: "a record with the same unique key exists".into(),
+        },
+        _ => AppError::Internal(format!("sqlite: {e}")),
+    }
+}

@@ -1,0 +1,243 @@
+-- Ventros core schema (SQLite). Times are Unix milliseconds; ids are UUID blobs.
+
+CREATE TABLE tenants (
+    id BLOB PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE projects (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    email TEXT NOT NULL,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    disabled_at INTEGER,
+    UNIQUE (tenant_id, email)
+);
+
+CREATE TABLE api_keys (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+
+CREATE TABLE channels (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    waha_base_url TEXT NOT NULL,
+    waha_api_key TEXT NOT NULL,
+    waha_session TEXT NOT NULL,
+    webhook_hmac_key TEXT,
+    status TEXT NOT NULL,
+    debounce_timeout_ms INTEGER NOT NULL,
+    session_timeout_seconds INTEGER NOT NULL,
+    import_strategy TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE INDEX channels_tenant ON channels (tenant_id, id);
+
+CREATE TABLE contacts (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    phone TEXT,
+    wa_id TEXT,
+    lid TEXT,
+    name TEXT,
+    push_name TEXT,
+    email TEXT,
+    profile_picture_url TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    custom_fields TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE UNIQUE INDEX contacts_tenant_phone ON contacts (tenant_id, phone) WHERE phone IS NOT NULL;
+CREATE UNIQUE INDEX contacts_tenant_lid ON contacts (tenant_id, lid) WHERE lid IS NOT NULL;
+CREATE INDEX contacts_tenant_id ON contacts (tenant_id, id);
+
+CREATE TABLE chats (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    channel_id BLOB NOT NULL REFERENCES channels(id),
+    wa_chat_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    contact_id BLOB REFERENCES contacts(id),
+    subject TEXT,
+    last_message_at INTEGER,
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, channel_id, wa_chat_id)
+);
+CREATE INDEX chats_tenant_contact ON chats (tenant_id, contact_id);
+
+CREATE TABLE chat_participants (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    chat_id BLOB NOT NULL REFERENCES chats(id),
+    wa_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    joined_at INTEGER NOT NULL,
+    left_at INTEGER,
+    PRIMARY KEY (tenant_id, chat_id, wa_id)
+);
+
+CREATE TABLE sessions (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    channel_id BLOB NOT NULL REFERENCES channels(id),
+    chat_id BLOB NOT NULL REFERENCES chats(id),
+    contact_id BLOB REFERENCES contacts(id),
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT,
+    first_contact_message_at INTEGER,
+    first_agent_message_at INTEGER,
+    last_message_at INTEGER,
+    contact_messages INTEGER NOT NULL DEFAULT 0,
+    agent_messages INTEGER NOT NULL DEFAULT 0,
+    system_messages INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX sessions_one_active_per_chat ON sessions (tenant_id, chat_id) WHERE status = 'active';
+CREATE INDEX sessions_tenant_contact ON sessions (tenant_id, contact_id);
+
+CREATE TABLE messages (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    channel_id BLOB NOT NULL REFERENCES channels(id),
+    chat_id BLOB NOT NULL REFERENCES chats(id),
+    session_id BLOB NOT NULL REFERENCES sessions(id),
+    contact_id BLOB REFERENCES contacts(id),
+    direction TEXT NOT NULL,
+    sender_kind TEXT NOT NULL,
+    sender_wa_id TEXT,
+    content_type TEXT NOT NULL,
+    body TEXT,
+    media TEXT,
+    location TEXT,
+    vcards TEXT NOT NULL DEFAULT '[]',
+    reply_to TEXT,
+    reply_to_message_id BLOB,
+    status INTEGER NOT NULL,
+    provider_id TEXT NOT NULL,
+    from_me INTEGER NOT NULL,
+    raw_id TEXT NOT NULL,
+    imported INTEGER NOT NULL DEFAULT 0,
+    sent_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    edited_at INTEGER,
+    deleted_at INTEGER,
+    reactions TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (tenant_id, channel_id, from_me, raw_id)
+);
+CREATE INDEX messages_chat_time ON messages (tenant_id, chat_id, sent_at, id);
+CREATE INDEX messages_channel_raw ON messages (tenant_id, channel_id, raw_id);
+
+CREATE TABLE message_edits (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    message_id BLOB NOT NULL REFERENCES messages(id),
+    old_body TEXT,
+    new_body TEXT,
+    edited_at INTEGER NOT NULL
+);
+
+CREATE TABLE poll_votes (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    message_id BLOB NOT NULL REFERENCES messages(id),
+    voter TEXT NOT NULL,
+    selected TEXT NOT NULL,
+    voted_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, message_id, voter)
+);
+
+CREATE TABLE pending_acks (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    channel_id BLOB NOT NULL REFERENCES channels(id),
+    from_me INTEGER NOT NULL,
+    raw_id TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, channel_id, from_me, raw_id)
+);
+
+CREATE TABLE inbound_deliveries (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL REFERENCES projects(id),
+    channel_id BLOB NOT NULL REFERENCES channels(id),
+    dedupe_key TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT,
+    body TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, channel_id, dedupe_key)
+);
+
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id BLOB NOT NULL UNIQUE,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL,
+    event_type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    correlation_id TEXT,
+    causation_id TEXT,
+    aggregate_type TEXT NOT NULL,
+    aggregate_id BLOB NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    published_at INTEGER,
+    lease_until INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+CREATE INDEX outbox_tenant ON outbox (tenant_id, seq);
+
+CREATE TABLE contact_events (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    project_id BLOB NOT NULL,
+    contact_id BLOB NOT NULL REFERENCES contacts(id),
+    event_type TEXT NOT NULL,
+    category TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    source_event_id BLOB NOT NULL,
+    occurred_at INTEGER NOT NULL
+);
+CREATE INDEX contact_events_contact ON contact_events (tenant_id, contact_id, occurred_at, id);
+
+CREATE TABLE processed_events (
+    consumer TEXT NOT NULL,
+    event_id BLOB NOT NULL,
+    tenant_id BLOB NOT NULL,
+    processed_at INTEGER NOT NULL,
+    PRIMARY KEY (consumer, event_id)
+);

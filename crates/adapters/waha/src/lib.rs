@@ -3,6 +3,7 @@
 mod decode;
 mod hmac_verify;
 mod payloads;
+pub mod sample;
 
 pub use decode::WahaDecoder;
 pub use hmac_verify::{sign_hex, verify_hex};

@@ -1,1 +1,47 @@
+//! One storage conformance suite, run against every store (SQLite always, PostgreSQL when
+//! configured). Each case takes a fresh, migrated, empty store.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cases_ingest;
+pub mod cases_isolation;
+pub mod cases_load;
+pub mod cases_outbox;
+pub mod cases_tenancy;
+pub mod support;
+
+/// Generates one `#[tokio::test]` per case for a backend; `$make` is an async expression
+/// yielding `Option<Arc<dyn Store>>` (None = backend skipped).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@cases $make;
+            cases_tenancy::tenant_and_api_key,
+            cases_tenancy::channel_roundtrip,
+            cases_ingest::text_message_creates_contact_chat_session_message_events,
+            cases_ingest::every_webhook_fixture_is_logged_and_answered,
+            cases_ingest::duplicate_delivery_changes_nothing,
+            cases_ingest::message_and_message_any_are_one_message,
+            cases_ingest::early_ack_is_applied_and_acks_are_monotonic,
+            cases_ingest::revoke_edit_reaction,
+            cases_ingest::session_status_group_call_poll_presence,
+            cases_ingest::group_message_keeps_participant_as_sender,
+            cases_ingest::media_and_reply_are_stored,
+            cases_ingest::from_phone_is_outbound_without_agent,
+            cases_isolation::tenants_never_see_each_other,
+            cases_outbox::outbox_claim_lease_publish,
+            cases_outbox::timeline_consumer_is_idempotent,
+            cases_load::concurrent_deliveries_of_one_message,
+            cases_load::thousand_messages_twice_shuffled,
+        );
+    };
+    (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                if let Some(store) = $make.await {
+                    $crate::$path::$case(store).await;
+                }
+            }
+        )*
+    };
+}

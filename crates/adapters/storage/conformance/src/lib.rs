@@ -9,12 +9,13 @@ pub mod cases_outbox;
 pub mod cases_tenancy;
 pub mod support;
 
-/// Generates one `#[tokio::test]` per case for a backend; `$make` is an async expression
-/// yielding `Option<Arc<dyn Store>>` (None = backend skipped).
+/// Generates one `#[tokio::test]` per case for a backend. `$make` is an async expression
+/// yielding `Option<(Arc<dyn Store>, Guard)>` (None = backend skipped); `$cleanup` is an async
+/// fn taking the guard after the case passed.
 #[macro_export]
 macro_rules! conformance_tests {
-    ($make:expr) => {
-        $crate::conformance_tests!(@cases $make;
+    ($make:expr, $cleanup:path) => {
+        $crate::conformance_tests!(@cases $make, $cleanup;
             cases_tenancy::tenant_and_api_key,
             cases_tenancy::channel_roundtrip,
             cases_ingest::text_message_creates_contact_chat_session_message_events,
@@ -34,12 +35,13 @@ macro_rules! conformance_tests {
             cases_load::thousand_messages_twice_shuffled,
         );
     };
-    (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {
+    (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
-                if let Some(store) = $make.await {
+                if let Some((store, guard)) = $make.await {
                     $crate::$path::$case(store).await;
+                    $cleanup(guard).await;
                 }
             }
         )*

@@ -1,1 +1,109 @@
+//! PostgreSQL storage with row-level security per tenant.
+//!
+//! Migrations run as the owner role; the application connects as a separate role that owns
+//! nothing and cannot bypass RLS (checked at start). Every transaction that touches tenant
+//! rows first runs `set_config('app.tenant_id', …, true)`.
 
+mod ingest;
+mod provision;
+mod rows;
+mod store;
+
+pub use provision::{grant_app_role, provision_test_database, TestDatabase};
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use ventros_app::AppError;
+use ventros_domain::ids::TenantId;
+
+pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
+
+#[derive(Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+pub fn options(url: &str) -> Result<PgConnectOptions, String> {
+    PgConnectOptions::from_str(url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))
+}
+
+impl PgStore {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, String> {
+        Self::connect_with(options(url)?, max_connections).await
+    }
+
+    pub async fn connect_with(opts: PgConnectOptions, max_connections: u32) -> Result<Self, String> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        Ok(PgStore { pool })
+    }
+
+    /// Applies the embedded migrations; run this as the owner role.
+    pub async fn migrate(&self) -> Result<(), String> {
+        let mut m = sqlx::migrate!("./migrations");
+        m.dangerous_set_table_name(MIGRATIONS_TABLE);
+        m.run(&self.pool).await.map_err(|e| format!("PostgreSQL migration failed: {e}"))
+    }
+
+    /// Refuses to run as a role that could read across tenants: a superuser, a role with
+    /// BYPASSRLS, or the owner of Ventros' tables.
+    pub async fn verify_rls_role(&self) -> Result<(), String> {
+        let r = sqlx::query(
+            "SELECT current_user::text AS who, rolsuper, rolbypassrls,
+                    (SELECT COUNT(*) FROM pg_tables WHERE tableowner = current_user AND tablename IN ('messages', 'contacts', 'outbox')) AS owned
+             FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| format!("cannot check the database role: {e}"))?;
+        let who: String = r.try_get("who").map_err(|e| e.to_string())?;
+        let sup: bool = r.try_get("rolsuper").map_err(|e| e.to_string())?;
+        let bypass: bool = r.try_get("rolbypassrls").map_err(|e| e.to_string())?;
+        let owned: i64 = r.try_get("owned").map_err(|e| e.to_string())?;
+        if sup || bypass || owned > 0 {
+            return Err(format!(
+                "refusing to run as PostgreSQL role {who:?}: it {} row-level security. Connect VENTROS_DATABASE_URL as a \
+                 NOSUPERUSER NOBYPASSRLS role that owns no tables, and set VENTROS_MIGRATION_DATABASE_URL to the owner \
+                 role (see docs/OPERATIONS.md)",
+                if sup { "is a superuser and bypasses" } else if bypass { "has BYPASSRLS and bypasses" } else { "owns the tables, which weakens" }
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub fn pool_size(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+}
+
+/// Begins a transaction bound to one tenant.
+pub(crate) async fn begin_tenant(pool: &PgPool, tenant: TenantId) -> Result<Transaction<'static, Postgres>, AppError> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.0.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    Ok(tx)
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => AppError::Unavailable(e.to_string()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
+            code: "conflict",
+            message: "a record with the same unique key exists".into(),
+        },
+        _ => AppError::Internal(format!("postgres: {e}")),
+    }
+}

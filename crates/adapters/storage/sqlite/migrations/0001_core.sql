@@ -31,11 +31,13 @@ CREATE TABLE api_keys (
     project_id BLOB NOT NULL REFERENCES projects(id),
     name TEXT NOT NULL,
     prefix TEXT NOT NULL,
-    key_hash TEXT NOT NULL UNIQUE,
+    key_hash TEXT NOT NULL,
     role TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    revoked_at INTEGER,
+    UNIQUE (tenant_id, key_hash)
 );
+CREATE INDEX api_keys_hash ON api_keys (key_hash);
 
 CREATE TABLE channels (
     id BLOB PRIMARY KEY,
@@ -200,7 +202,7 @@ CREATE TABLE inbound_deliveries (
 
 CREATE TABLE outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id BLOB NOT NULL UNIQUE,
+    id BLOB NOT NULL,
     tenant_id BLOB NOT NULL REFERENCES tenants(id),
     project_id BLOB NOT NULL,
     event_type TEXT NOT NULL,
@@ -215,7 +217,8 @@ CREATE TABLE outbox (
     created_at INTEGER NOT NULL,
     published_at INTEGER,
     lease_until INTEGER,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant_id, id)
 );
 CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 CREATE INDEX outbox_tenant ON outbox (tenant_id, seq);
@@ -239,5 +242,5 @@ CREATE TABLE processed_events (
     event_id BLOB NOT NULL,
     tenant_id BLOB NOT NULL,
     processed_at INTEGER NOT NULL,
-    PRIMARY KEY (consumer, event_id)
+    PRIMARY KEY (tenant_id, consumer, event_id)
 );

@@ -126,65 +126,43 @@ impl IngestTx for SqliteIngestTx {
     }
 
     async fn upsert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<(Contact, ContactOutcome)> {
-        if let Some(mut c) = self.contact_by_identity(s).await? {
-            let Some(ch) = s.changes_to(&c) else { return Ok((c, ContactOutcome::Unchanged)) };
-            ch.apply(&mut c, now);
-            sqlx::query("UPDATE contacts SET name = ?, push_name = ?, wa_id = ?, lid = ?, phone = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")
-                .bind(&c.name)
-                .bind(&c.push_name)
-                .bind(&c.wa_id)
-                .bind(&c.lid)
-                .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-                .bind(ms(now))
-                .bind(c.tenant_id.0)
-                .bind(c.id.0)
-                .execute(&mut *self.tx)
-                .await
-                .map_err(db_err)?;
-            return Ok((c, ContactOutcome::Updated(ch)));
+        // Find, else insert; a concurrent insert of the same identity makes ours a no-op and
+        // the second look finds it.
+        for _ in 0..2 {
+            if let Some(found) = self.update_known_contact(s, now).await? {
+                return Ok(found);
+            }
+            if let Some(created) = self.insert_contact(s, now).await? {
+                return Ok((created, ContactOutcome::Created));
+            }
         }
-        let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-            .bind(c.id.0)
-            .bind(c.tenant_id.0)
-            .bind(c.project_id.0)
-            .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-            .bind(&c.wa_id)
-            .bind(&c.lid)
-            .bind(&c.name)
-            .bind(&c.push_name)
-            .bind(&c.email)
-            .bind(&c.profile_picture_url)
-            .bind(serde_json::json!(c.tags).to_string())
-            .bind(c.custom_fields.to_string())
-            .bind(ms(c.created_at))
-            .bind(ms(c.updated_at))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok((c, ContactOutcome::Created))
+        Err(ventros_app::AppError::Internal("contact upsert lost two races".into()))
     }
 
     async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)> {
-        if let Some(c) = self.find_chat(new.channel_id, &new.wa_chat_id).await? {
-            return Ok((c, false));
+        for _ in 0..2 {
+            if let Some(c) = self.find_chat(new.channel_id, &new.wa_chat_id).await? {
+                return Ok((c, false));
+            }
+            if self.insert_chat(new).await? {
+                return Ok((new.clone(), true));
+            }
         }
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO chats ({CHAT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-            .bind(new.id.0)
-            .bind(new.tenant_id.0)
-            .bind(new.project_id.0)
-            .bind(new.channel_id.0)
-            .bind(&new.wa_chat_id)
-            .bind(new.kind.as_str())
-            .bind(new.contact_id.map(|c| c.0))
-            .bind(&new.subject)
-            .bind(new.last_message_at.map(ms))
-            .bind(ms(new.created_at))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok((new.clone(), true))
+        Err(ventros_app::AppError::Internal("chat upsert lost two races".into()))
     }
+
+    async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
+        for _ in 0..2 {
+            if let Some(s) = self.active_session(new.chat_id).await? {
+                return Ok((s, false));
+            }
+            if self.insert_session(new).await? {
+                return Ok((new.clone(), true));
+            }
+        }
+        Err(ventros_app::AppError::Internal("session open lost two races".into()))
+    }
+
 
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>> {
         let t = self.t();
@@ -212,32 +190,6 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
-        if let Some(s) = self.active_session(new.chat_id).await? {
-            return Ok((s, false));
-        }
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-            .bind(new.id.0)
-            .bind(new.tenant_id.0)
-            .bind(new.project_id.0)
-            .bind(new.channel_id.0)
-            .bind(new.chat_id.0)
-            .bind(new.contact_id.map(|c| c.0))
-            .bind(new.status.as_str())
-            .bind(ms(new.started_at))
-            .bind(new.ended_at.map(ms))
-            .bind(&new.end_reason)
-            .bind(new.first_contact_message_at.map(ms))
-            .bind(new.first_agent_message_at.map(ms))
-            .bind(new.last_message_at.map(ms))
-            .bind(new.contact_messages)
-            .bind(new.agent_messages)
-            .bind(new.system_messages)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok((new.clone(), true))
-    }
 
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool> {
         let n = sqlx::query(AssertSqlSafe(format!(
@@ -477,5 +429,94 @@ impl IngestTx for SqliteIngestTx {
 
     async fn commit(self: Box<Self>) -> AppResult<()> {
         self.tx.commit().await.map_err(db_err)
+    }
+}
+
+impl SqliteIngestTx {
+    async fn update_known_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<(Contact, ContactOutcome)>> {
+        let Some(mut c) = self.contact_by_identity(s).await? else { return Ok(None) };
+            let Some(ch) = s.changes_to(&c) else { return Ok(Some((c, ContactOutcome::Unchanged))) };
+            ch.apply(&mut c, now);
+            sqlx::query("UPDATE contacts SET name = ?, push_name = ?, wa_id = ?, lid = ?, phone = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")
+                .bind(&c.name)
+                .bind(&c.push_name)
+                .bind(&c.wa_id)
+                .bind(&c.lid)
+                .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(ms(now))
+                .bind(c.tenant_id.0)
+                .bind(c.id.0)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        Ok(Some((c, ContactOutcome::Updated(ch))))
+    }
+
+    async fn insert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<Contact>> {
+        let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+            .bind(c.id.0)
+            .bind(c.tenant_id.0)
+            .bind(c.project_id.0)
+            .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(&c.wa_id)
+            .bind(&c.lid)
+            .bind(&c.name)
+            .bind(&c.push_name)
+            .bind(&c.email)
+            .bind(&c.profile_picture_url)
+            .bind(serde_json::json!(c.tags).to_string())
+            .bind(c.custom_fields.to_string())
+            .bind(ms(c.created_at))
+            .bind(ms(c.updated_at))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok((n == 1).then_some(c))
+    }
+
+    async fn insert_chat(&mut self, new: &Chat) -> AppResult<bool> {
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO chats ({CHAT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+            .bind(new.id.0)
+            .bind(new.tenant_id.0)
+            .bind(new.project_id.0)
+            .bind(new.channel_id.0)
+            .bind(&new.wa_chat_id)
+            .bind(new.kind.as_str())
+            .bind(new.contact_id.map(|c| c.0))
+            .bind(&new.subject)
+            .bind(new.last_message_at.map(ms))
+            .bind(ms(new.created_at))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+            .bind(new.id.0)
+            .bind(new.tenant_id.0)
+            .bind(new.project_id.0)
+            .bind(new.channel_id.0)
+            .bind(new.chat_id.0)
+            .bind(new.contact_id.map(|c| c.0))
+            .bind(new.status.as_str())
+            .bind(ms(new.started_at))
+            .bind(new.ended_at.map(ms))
+            .bind(&new.end_reason)
+            .bind(new.first_contact_message_at.map(ms))
+            .bind(new.first_agent_message_at.map(ms))
+            .bind(new.last_message_at.map(ms))
+            .bind(new.contact_messages)
+            .bind(new.agent_messages)
+            .bind(new.system_messages)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
     }
 }

@@ -1,0 +1,59 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The conformance suite on PostgreSQL, through a restricted role under row-level security.
+//! Runs when VENTROS_TEST_POSTGRES_URL is set (a role that may create databases and roles).
+
+use std::sync::Arc;
+use ventros_app::ports::Store;
+use ventros_storage_conformance::*;
+use ventros_storage_postgres::{provision_test_database, PgStore, TestDatabase};
+use ventros_testkit::postgres_url;
+
+async fn make() -> Option<(Arc<dyn Store>, (PgStore, TestDatabase))> {
+    let url = postgres_url("storage conformance")?;
+    let db = provision_test_database(&url).await.unwrap();
+    let store = PgStore::connect_with(db.app.clone(), 10).await.unwrap();
+    store.verify_rls_role().await.unwrap();
+    Some((Arc::new(store.clone()), (store, db)))
+}
+
+async fn cleanup((store, db): (PgStore, TestDatabase)) {
+    store.close().await;
+    db.drop_database().await.unwrap();
+}
+
+conformance_tests!(make(), cleanup);
+
+#[tokio::test]
+async fn owner_role_is_refused_and_rls_hides_other_tenants() {
+    let Some(url) = postgres_url("postgres rls") else { return };
+    let db = provision_test_database(&url).await.unwrap();
+    // The owner (here a superuser) must be refused for serving.
+    let owner = PgStore::connect_with(db.owner.clone(), 2).await.unwrap();
+    let err = owner.verify_rls_role().await.unwrap_err();
+    assert!(err.contains("refusing to run"), "{err}");
+    owner.close().await;
+
+    let app = PgStore::connect_with(db.app.clone(), 2).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(app.clone());
+    let a = support::tenant(&store, "alpha").await;
+    let _b = support::tenant(&store, "beta").await;
+    // Without a tenant set, the restricted role sees no rows at all, even unfiltered.
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(db.app.clone()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&pool).await.unwrap();
+    assert_eq!(n, 0);
+    // With tenant A set, only A's rows, and writing a row for another tenant is refused.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(a.scope.tenant_id.0.to_string()).execute(&mut *tx).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(n, 1);
+    let denied = sqlx::query("INSERT INTO projects (id, tenant_id, name, created_at) VALUES ($1, $2, 'x', now())")
+        .bind(uuid::Uuid::now_v7())
+        .bind(uuid::Uuid::now_v7())
+        .execute(&mut *tx)
+        .await;
+    assert!(denied.is_err(), "WITH CHECK must refuse a foreign tenant_id");
+    drop(tx);
+    pool.close().await;
+    app.close().await;
+    db.drop_database().await.unwrap();
+}

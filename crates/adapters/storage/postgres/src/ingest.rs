@@ -1,0 +1,522 @@
+use crate::rows::{self, enum_str, CHAT_COLS, CONTACT_COLS, SESSION_COLS};
+use crate::db_err;
+use crate::store::insert_events;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, Row, Postgres, Transaction};
+use uuid::Uuid;
+use ventros_app::error::AppResult;
+use ventros_app::ports::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
+use ventros_domain::chat::Chat;
+use ventros_domain::contact::{Contact, ContactSighting};
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
+use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::session::{Session, SessionTouch};
+use ventros_domain::tenancy::Scope;
+
+pub(crate) struct PgIngestTx {
+    pub tx: Transaction<'static, Postgres>,
+    pub scope: Scope,
+}
+
+impl PgIngestTx {
+    fn t(&self) -> Uuid {
+        self.scope.tenant_id.0
+    }
+
+    async fn contact_by_identity(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
+        let t = self.t();
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = $1 AND ((phone IS NOT NULL AND phone = $2) OR (lid IS NOT NULL AND lid = $3)) ORDER BY phone IS NULL LIMIT 1"
+        )))
+        .bind(t)
+        .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&s.lid)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::contact(&r))
+        .transpose()
+        .map_err(db_err)
+    }
+
+    async fn active_session(&mut self, chat: ChatId) -> AppResult<Option<Session>> {
+        let t = self.t();
+        sqlx::query(AssertSqlSafe(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = $1 AND chat_id = $2 AND status = 'active'")))
+            .bind(t)
+            .bind(chat.0)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::session(&r))
+            .transpose()
+            .map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl IngestTx for PgIngestTx {
+    async fn record_delivery(&mut self, d: &DeliveryRecord) -> AppResult<bool> {
+        let n = sqlx::query(
+            "INSERT INTO inbound_deliveries (id, tenant_id, project_id, channel_id, dedupe_key, event_name, outcome, detail, body, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        )
+        .bind(d.id.0)
+        .bind(self.scope.tenant_id.0)
+        .bind(self.scope.project_id.0)
+        .bind(d.channel_id.0)
+        .bind(&d.dedupe_key)
+        .bind(&d.event_name)
+        .bind(&d.outcome)
+        .bind(&d.detail)
+        .bind(&d.body)
+        .bind(d.received_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_delivery_outcome(&mut self, id: DeliveryId, outcome: &str, detail: Option<&str>) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("UPDATE inbound_deliveries SET outcome = $1, detail = $2 WHERE tenant_id = $3 AND id = $4")
+            .bind(outcome)
+            .bind(detail)
+            .bind(t)
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn find_message(&mut self, channel: ChannelId, from_me: Option<bool>, raw_id: &str) -> AppResult<Option<MessageRef>> {
+        let t = self.t();
+        let row = sqlx::query(
+            "SELECT id, session_id, chat_id, contact_id, from_me, status, body, deleted_at, reactions FROM messages
+             WHERE tenant_id = $1 AND channel_id = $2 AND raw_id = $3 AND ($4 IS NULL OR from_me = $5) LIMIT 1",
+        )
+        .bind(t)
+        .bind(channel.0)
+        .bind(raw_id)
+        .bind(from_me)
+        .bind(from_me)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let f = || -> Result<MessageRef, sqlx::Error> {
+            let reactions: serde_json::Value = r.try_get("reactions")?;
+            Ok(MessageRef {
+                id: r.try_get::<Uuid, _>("id")?.into(),
+                session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+                chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
+                contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
+                from_me: r.try_get("from_me")?,
+                status: DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status")?))
+                    .map_err(|e| sqlx::Error::ColumnDecode { index: "status".into(), source: e.to_string().into() })?,
+                body: r.try_get("body")?,
+                deleted: r.try_get::<Option<DateTime<Utc>>, _>("deleted_at")?.is_some(),
+                reactions,
+            })
+        };
+        f().map(Some).map_err(db_err)
+    }
+
+    async fn upsert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<(Contact, ContactOutcome)> {
+        // Find, else insert; a concurrent insert of the same identity makes ours a no-op and
+        // the second look finds it.
+        for _ in 0..2 {
+            if let Some(found) = self.update_known_contact(s, now).await? {
+                return Ok(found);
+            }
+            if let Some(created) = self.insert_contact(s, now).await? {
+                return Ok((created, ContactOutcome::Created));
+            }
+        }
+        Err(ventros_app::AppError::Internal("contact upsert lost two races".into()))
+    }
+
+    async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)> {
+        for _ in 0..2 {
+            if let Some(c) = self.find_chat(new.channel_id, &new.wa_chat_id).await? {
+                return Ok((c, false));
+            }
+            if self.insert_chat(new).await? {
+                return Ok((new.clone(), true));
+            }
+        }
+        Err(ventros_app::AppError::Internal("chat upsert lost two races".into()))
+    }
+
+    async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
+        for _ in 0..2 {
+            if let Some(s) = self.active_session(new.chat_id).await? {
+                return Ok((s, false));
+            }
+            if self.insert_session(new).await? {
+                return Ok((new.clone(), true));
+            }
+        }
+        Err(ventros_app::AppError::Internal("session open lost two races".into()))
+    }
+
+
+    async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>> {
+        let t = self.t();
+        sqlx::query(AssertSqlSafe(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = $1 AND channel_id = $2 AND wa_chat_id = $3")))
+            .bind(t)
+            .bind(channel.0)
+            .bind(wa_chat_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::chat(&r))
+            .transpose()
+            .map_err(db_err)
+    }
+
+    async fn set_chat_subject(&mut self, chat: ChatId, subject: &str) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("UPDATE chats SET subject = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(subject)
+            .bind(t)
+            .bind(chat.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+
+    async fn insert_message(&mut self, m: &Message) -> AppResult<bool> {
+        let n = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO messages ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING",
+            rows::MESSAGE_COLS
+        )))
+        .bind(m.id.0)
+        .bind(m.tenant_id.0)
+        .bind(m.project_id.0)
+        .bind(m.channel_id.0)
+        .bind(m.chat_id.0)
+        .bind(m.session_id.0)
+        .bind(m.contact_id.map(|c| c.0))
+        .bind(enum_str(&m.direction))
+        .bind(enum_str(&m.sender_kind))
+        .bind(&m.sender_wa_id)
+        .bind(m.content_type.as_str())
+        .bind(&m.body)
+        .bind(m.media.as_ref().map(|v| serde_json::json!(v)))
+        .bind(&m.location)
+        .bind(serde_json::json!(m.vcards))
+        .bind(&m.reply_to)
+        .bind(m.reply_to_message_id.map(|i| i.0))
+        .bind(m.status.rank())
+        .bind(&m.provider_id)
+        .bind(m.from_me)
+        .bind(&m.raw_id)
+        .bind(m.imported)
+        .bind(m.sent_at)
+        .bind(m.created_at)
+        .bind(m.edited_at)
+        .bind(m.deleted_at)
+        .bind(&m.reactions)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn touch_session(&mut self, session: SessionId, chat: ChatId, touch: &SessionTouch) -> AppResult<()> {
+        let t = self.t();
+        let at = touch.at;
+        let (c, a) = (i64::from(touch.by_contact), i64::from(!touch.by_contact && touch.by_agent));
+        let s = i64::from(!touch.by_contact && !touch.by_agent);
+        sqlx::query(
+            "UPDATE sessions SET
+                contact_messages = contact_messages + $1, agent_messages = agent_messages + $2, system_messages = system_messages + $3,
+                first_contact_message_at = CASE WHEN $4 = 1 THEN LEAST(COALESCE(first_contact_message_at, $5), $6) ELSE first_contact_message_at END,
+                first_agent_message_at = CASE WHEN $7 = 1 THEN LEAST(COALESCE(first_agent_message_at, $8), $9) ELSE first_agent_message_at END,
+                last_message_at = GREATEST(COALESCE(last_message_at, $10), $11)
+             WHERE tenant_id = $12 AND id = $13",
+        )
+        .bind(c)
+        .bind(a)
+        .bind(s)
+        .bind(c)
+        .bind(at)
+        .bind(at)
+        .bind(a)
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(t)
+        .bind(session.0)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("UPDATE chats SET last_message_at = GREATEST(COALESCE(last_message_at, $1), $2) WHERE tenant_id = $3 AND id = $4")
+            .bind(at)
+            .bind(at)
+            .bind(t)
+            .bind(chat.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn take_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str) -> AppResult<Option<DeliveryStatus>> {
+        let t = self.t();
+        let r = sqlx::query("DELETE FROM pending_acks WHERE tenant_id = $1 AND channel_id = $2 AND from_me = $3 AND raw_id = $4 RETURNING status")
+            .bind(t)
+            .bind(channel.0)
+            .bind(from_me)
+            .bind(raw_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        match r {
+            Some(r) => Ok(Some(DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status").map_err(db_err)?))?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn keep_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str, status: DeliveryStatus, now: DateTime<Utc>) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query(
+            "INSERT INTO pending_acks (tenant_id, channel_id, from_me, raw_id, status, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (tenant_id, channel_id, from_me, raw_id) DO UPDATE SET status = GREATEST(pending_acks.status, excluded.status)",
+        )
+        .bind(t)
+        .bind(channel.0)
+        .bind(from_me)
+        .bind(raw_id)
+        .bind(status.rank())
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_message_status(&mut self, id: MessageId, status: DeliveryStatus) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("UPDATE messages SET status = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(status.rank())
+            .bind(t)
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn mark_message_deleted(&mut self, id: MessageId, at: DateTime<Utc>) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("UPDATE messages SET deleted_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(at)
+            .bind(t)
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn edit_message(&mut self, id: MessageId, old_body: Option<&str>, new_body: Option<&str>, at: DateTime<Utc>) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("INSERT INTO message_edits (id, tenant_id, message_id, old_body, new_body, edited_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(Uuid::now_v7())
+            .bind(t)
+            .bind(id.0)
+            .bind(old_body)
+            .bind(new_body)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("UPDATE messages SET body = $1, edited_at = $2 WHERE tenant_id = $3 AND id = $4")
+            .bind(new_body)
+            .bind(at)
+            .bind(t)
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_reactions(&mut self, id: MessageId, reactions: &serde_json::Value) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query("UPDATE messages SET reactions = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(reactions)
+            .bind(t)
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn record_poll_vote(&mut self, poll: MessageId, voter: &str, selected: &[String], at: DateTime<Utc>) -> AppResult<()> {
+        let t = self.t();
+        sqlx::query(
+            "INSERT INTO poll_votes (tenant_id, message_id, voter, selected, voted_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, message_id, voter) DO UPDATE SET selected = excluded.selected, voted_at = excluded.voted_at",
+        )
+        .bind(t)
+        .bind(poll.0)
+        .bind(voter)
+        .bind(serde_json::json!(selected))
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_channel_status(&mut self, channel: ChannelId, status: &str, now: DateTime<Utc>) -> AppResult<String> {
+        let t = self.t();
+        let prev: String = sqlx::query("SELECT status FROM channels WHERE tenant_id = $1 AND id = $2")
+            .bind(t)
+            .bind(channel.0)
+            .fetch_one(&mut *self.tx)
+            .await
+            .and_then(|r| r.try_get("status"))
+            .map_err(db_err)?;
+        if prev != status {
+            sqlx::query("UPDATE channels SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4")
+                .bind(status)
+                .bind(now)
+                .bind(t)
+                .bind(channel.0)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(prev)
+    }
+
+    async fn upsert_participants(&mut self, chat: ChatId, participants: &[(String, String)], left: bool, at: DateTime<Utc>) -> AppResult<()> {
+        let t = self.t();
+        for (wa_id, role) in participants {
+            sqlx::query(
+                "INSERT INTO chat_participants (tenant_id, chat_id, wa_id, role, joined_at, left_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (tenant_id, chat_id, wa_id) DO UPDATE SET role = excluded.role, left_at = excluded.left_at",
+            )
+            .bind(t)
+            .bind(chat.0)
+            .bind(wa_id)
+            .bind(role)
+            .bind(at)
+            .bind(left.then_some(at))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
+        let now = events.first().map(|e| e.occurred_at).unwrap_or_else(Utc::now);
+        insert_events(&mut *self.tx, events, now).await
+    }
+
+    async fn commit(self: Box<Self>) -> AppResult<()> {
+        self.tx.commit().await.map_err(db_err)
+    }
+}
+
+impl PgIngestTx {
+    async fn update_known_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<(Contact, ContactOutcome)>> {
+        let Some(mut c) = self.contact_by_identity(s).await? else { return Ok(None) };
+            let Some(ch) = s.changes_to(&c) else { return Ok(Some((c, ContactOutcome::Unchanged))) };
+            ch.apply(&mut c, now);
+            sqlx::query("UPDATE contacts SET name = $1, push_name = $2, wa_id = $3, lid = $4, phone = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8")
+                .bind(&c.name)
+                .bind(&c.push_name)
+                .bind(&c.wa_id)
+                .bind(&c.lid)
+                .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(now)
+                .bind(c.tenant_id.0)
+                .bind(c.id.0)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        Ok(Some((c, ContactOutcome::Updated(ch))))
+    }
+
+    async fn insert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<Contact>> {
+        let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING")))
+            .bind(c.id.0)
+            .bind(c.tenant_id.0)
+            .bind(c.project_id.0)
+            .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(&c.wa_id)
+            .bind(&c.lid)
+            .bind(&c.name)
+            .bind(&c.push_name)
+            .bind(&c.email)
+            .bind(&c.profile_picture_url)
+            .bind(serde_json::json!(c.tags))
+            .bind(&c.custom_fields)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok((n == 1).then_some(c))
+    }
+
+    async fn insert_chat(&mut self, new: &Chat) -> AppResult<bool> {
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO chats ({CHAT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING")))
+            .bind(new.id.0)
+            .bind(new.tenant_id.0)
+            .bind(new.project_id.0)
+            .bind(new.channel_id.0)
+            .bind(&new.wa_chat_id)
+            .bind(new.kind.as_str())
+            .bind(new.contact_id.map(|c| c.0))
+            .bind(&new.subject)
+            .bind(new.last_message_at)
+            .bind(new.created_at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING")))
+            .bind(new.id.0)
+            .bind(new.tenant_id.0)
+            .bind(new.project_id.0)
+            .bind(new.channel_id.0)
+            .bind(new.chat_id.0)
+            .bind(new.contact_id.map(|c| c.0))
+            .bind(new.status.as_str())
+            .bind(new.started_at)
+            .bind(new.ended_at)
+            .bind(&new.end_reason)
+            .bind(new.first_contact_message_at)
+            .bind(new.first_agent_message_at)
+            .bind(new.last_message_at)
+            .bind(new.contact_messages)
+            .bind(new.agent_messages)
+            .bind(new.system_messages)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+}

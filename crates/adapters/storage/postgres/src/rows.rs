@@ -1,0 +1,198 @@
+//! Row ↔ domain mapping for PostgreSQL (TIMESTAMPTZ, JSONB).
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use uuid::Uuid;
+use ventros_domain::channel::{Channel, ImportStrategy};
+use ventros_domain::chat::{Chat, ChatKind};
+use ventros_domain::contact::Contact;
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::phone::Phone;
+use ventros_domain::session::{Session, SessionStatus};
+use ventros_domain::timeline::ContactEvent;
+
+pub type R<T> = Result<T, sqlx::Error>;
+
+fn decode_err(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: col.into(), source: e.to_string().into() }
+}
+
+fn json(r: &PgRow, col: &str) -> R<serde_json::Value> {
+    r.try_get(col)
+}
+
+fn opt_json<T: serde::de::DeserializeOwned>(r: &PgRow, col: &str) -> R<Option<T>> {
+    match r.try_get::<Option<serde_json::Value>, _>(col)? {
+        Some(v) => serde_json::from_value(v).map(Some).map_err(|e| decode_err(col, e)),
+        None => Ok(None),
+    }
+}
+
+/// Enum stored as its serde snake_case name.
+fn enum_col<T: serde::de::DeserializeOwned>(r: &PgRow, col: &str) -> R<T> {
+    let s: String = r.try_get(col)?;
+    serde_json::from_value(serde_json::Value::String(s)).map_err(|e| decode_err(col, e))
+}
+
+pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, import_strategy, created_at, updated_at, deleted_at";
+
+pub fn channel(r: &PgRow) -> R<Channel> {
+    let strategy: String = r.try_get("import_strategy")?;
+    Ok(Channel {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        name: r.try_get("name")?,
+        waha_base_url: r.try_get("waha_base_url")?,
+        waha_api_key: r.try_get("waha_api_key")?,
+        waha_session: r.try_get("waha_session")?,
+        webhook_hmac_key: r.try_get("webhook_hmac_key")?,
+        status: r.try_get("status")?,
+        debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
+        session_timeout_seconds: r.try_get("session_timeout_seconds")?,
+        import_strategy: ImportStrategy::parse(&strategy).map_err(|e| decode_err("import_strategy", e))?,
+        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+        updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
+        deleted_at: r.try_get::<Option<DateTime<Utc>>, _>("deleted_at")?,
+    })
+}
+
+pub const CONTACT_COLS: &str = "id, tenant_id, project_id, phone, wa_id, lid, name, push_name, email, profile_picture_url, tags, custom_fields, created_at, updated_at";
+
+pub fn contact(r: &PgRow) -> R<Contact> {
+    let phone: Option<String> = r.try_get("phone")?;
+    Ok(Contact {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        phone: phone.map(|p| Phone::parse(&p)).transpose().map_err(|e| decode_err("phone", e))?,
+        wa_id: r.try_get("wa_id")?,
+        lid: r.try_get("lid")?,
+        name: r.try_get("name")?,
+        push_name: r.try_get("push_name")?,
+        email: r.try_get("email")?,
+        profile_picture_url: r.try_get("profile_picture_url")?,
+        tags: serde_json::from_value(json(r, "tags")?).map_err(|e| decode_err("tags", e))?,
+        custom_fields: json(r, "custom_fields")?,
+        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+        updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
+    })
+}
+
+pub const CHAT_COLS: &str = "id, tenant_id, project_id, channel_id, wa_chat_id, kind, contact_id, subject, last_message_at, created_at";
+
+pub fn chat(r: &PgRow) -> R<Chat> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Chat {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
+        wa_chat_id: r.try_get("wa_chat_id")?,
+        kind: ChatKind::parse(&kind).ok_or_else(|| decode_err("kind", kind.clone()))?,
+        contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
+        subject: r.try_get("subject")?,
+        last_message_at: r.try_get::<Option<DateTime<Utc>>, _>("last_message_at")?,
+        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+    })
+}
+
+pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages";
+
+pub fn session(r: &PgRow) -> R<Session> {
+    let status: String = r.try_get("status")?;
+    Ok(Session {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
+        chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
+        contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
+        status: SessionStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        started_at: r.try_get::<DateTime<Utc>, _>("started_at")?,
+        ended_at: r.try_get::<Option<DateTime<Utc>>, _>("ended_at")?,
+        end_reason: r.try_get("end_reason")?,
+        first_contact_message_at: r.try_get::<Option<DateTime<Utc>>, _>("first_contact_message_at")?,
+        first_agent_message_at: r.try_get::<Option<DateTime<Utc>>, _>("first_agent_message_at")?,
+        last_message_at: r.try_get::<Option<DateTime<Utc>>, _>("last_message_at")?,
+        contact_messages: r.try_get("contact_messages")?,
+        agent_messages: r.try_get("agent_messages")?,
+        system_messages: r.try_get("system_messages")?,
+    })
+}
+
+pub const MESSAGE_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, session_id, contact_id, direction, sender_kind, sender_wa_id, content_type, body, media, location, vcards, reply_to, reply_to_message_id, status, provider_id, from_me, raw_id, imported, sent_at, created_at, edited_at, deleted_at, reactions";
+
+pub fn message(r: &PgRow) -> R<Message> {
+    Ok(Message {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
+        chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
+        session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+        contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
+        direction: enum_col::<Direction>(r, "direction")?,
+        sender_kind: enum_col::<SenderKind>(r, "sender_kind")?,
+        sender_wa_id: r.try_get("sender_wa_id")?,
+        content_type: enum_col::<ContentType>(r, "content_type")?,
+        body: r.try_get("body")?,
+        media: opt_json(r, "media")?,
+        location: opt_json(r, "location")?,
+        vcards: serde_json::from_value(json(r, "vcards")?).map_err(|e| decode_err("vcards", e))?,
+        reply_to: r.try_get("reply_to")?,
+        reply_to_message_id: r.try_get::<Option<Uuid>, _>("reply_to_message_id")?.map(Into::into),
+        status: DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status")?)).map_err(|e| decode_err("status", e))?,
+        provider_id: r.try_get("provider_id")?,
+        from_me: r.try_get("from_me")?,
+        raw_id: r.try_get("raw_id")?,
+        imported: r.try_get("imported")?,
+        sent_at: r.try_get::<DateTime<Utc>, _>("sent_at")?,
+        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+        edited_at: r.try_get::<Option<DateTime<Utc>>, _>("edited_at")?,
+        deleted_at: r.try_get::<Option<DateTime<Utc>>, _>("deleted_at")?,
+        reactions: json(r, "reactions")?,
+    })
+}
+
+pub const CONTACT_EVENT_COLS: &str = "id, tenant_id, project_id, contact_id, event_type, category, summary, payload, source_event_id, occurred_at";
+
+pub fn contact_event(r: &PgRow) -> R<ContactEvent> {
+    Ok(ContactEvent {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        contact_id: r.try_get::<Uuid, _>("contact_id")?.into(),
+        event_type: r.try_get("event_type")?,
+        category: r.try_get("category")?,
+        summary: r.try_get("summary")?,
+        payload: json(r, "payload")?,
+        source_event_id: r.try_get::<Uuid, _>("source_event_id")?.into(),
+        occurred_at: r.try_get::<DateTime<Utc>, _>("occurred_at")?,
+    })
+}
+
+pub const EVENT_COLS: &str = "seq, id, tenant_id, project_id, event_type, version, occurred_at, source, correlation_id, causation_id, aggregate_type, aggregate_id, payload, created_at, attempts";
+
+pub fn envelope(r: &PgRow) -> R<EventEnvelope> {
+    Ok(EventEnvelope {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        event_type: r.try_get("event_type")?,
+        version: r.try_get("version")?,
+        occurred_at: r.try_get::<DateTime<Utc>, _>("occurred_at")?,
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        source: r.try_get("source")?,
+        correlation_id: r.try_get("correlation_id")?,
+        causation_id: r.try_get("causation_id")?,
+        aggregate_type: r.try_get("aggregate_type")?,
+        aggregate_id: r.try_get("aggregate_id")?,
+        payload: json(r, "payload")?,
+    })
+}

@@ -1,5 +1,6 @@
 //! Ventros use cases and the ports (traits) they need. One use case per file.
 
+pub mod bench;
 pub mod error;
 pub mod gateway;
 pub mod page;

@@ -1,1 +1,123 @@
+//! The composition root: the only place that knows concrete adapters.
 
+pub mod bench;
+pub mod config;
+mod store_factory;
+
+pub use store_factory::open_store;
+
+use anyhow::Context;
+use config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use ventros_app::ports::{Clock, Store, SystemClock};
+use ventros_http::AppState;
+use ventros_waha::WahaDecoder;
+use ventros_workers::{InProcessBus, OutboxRelay, RelayConfig, TimelineConsumer};
+
+/// What to run in this process.
+#[derive(Debug, Clone, Copy)]
+pub struct Roles {
+    pub http: bool,
+    pub workers: bool,
+}
+
+/// A started Ventros: its address, store and relay (tests drive the relay directly when
+/// workers are off), and a handle to stop it.
+pub struct Running {
+    pub addr: Option<SocketAddr>,
+    pub store: Arc<dyn Store>,
+    pub relay: Arc<OutboxRelay>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Signals every task to stop and waits for in-flight work to finish.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        self.addr.map(|a| format!("http://{a}")).unwrap_or_default()
+    }
+}
+
+pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
+    let bus = InProcessBus::new().subscribe(Arc::new(TimelineConsumer::new(store.clone())));
+    OutboxRelay::new(store, Arc::new(bus), clock, RelayConfig { batch: cfg.relay_batch, ..Default::default() })
+}
+
+/// Starts Ventros on an opened store.
+pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow::Result<Running> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let relay = Arc::new(build_relay(store.clone(), clock.clone(), cfg));
+    let (shutdown, rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut addr = None;
+    if roles.http {
+        let listener = tokio::net::TcpListener::bind(&cfg.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (set VENTROS_HTTP_ADDR)", cfg.http_addr))?;
+        let local = listener.local_addr()?;
+        addr = Some(local);
+        let public_url = cfg.public_url.clone().unwrap_or_else(|| {
+            let host = if local.ip().is_unspecified() { "localhost".to_string() } else { local.ip().to_string() };
+            format!("http://{host}:{}", local.port())
+        });
+        let state = AppState {
+            store: store.clone(),
+            decoder: Arc::new(WahaDecoder),
+            clock: clock.clone(),
+            relay_wake: relay.waker(),
+            public_url,
+            webhook_max_bytes: cfg.webhook_max_bytes,
+        };
+        let app = ventros_http::router(state)
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+            .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid));
+        let mut rx_http = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx_http.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        }));
+    }
+    if roles.workers {
+        let r = relay.clone();
+        let rx_w = rx.clone();
+        tasks.push(tokio::spawn(async move { r.run(rx_w).await }));
+    }
+    Ok(Running { addr, store, relay, shutdown, tasks })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,1 +1,10 @@
+//! Background work: the outbox relay, the in-process bus and event consumers. Every worker
+//! exposes `run_once()` so tests drive it without sleeping.
 
+mod in_process_bus;
+mod outbox_relay;
+mod timeline;
+
+pub use in_process_bus::InProcessBus;
+pub use outbox_relay::{OutboxRelay, RelayConfig};
+pub use timeline::TimelineConsumer;

@@ -1,1 +1,30 @@
+//! HTTP adapter: axum router, handlers, DTOs, auth extractors and the error envelope.
 
+mod auth;
+mod dto;
+mod error;
+mod extract;
+mod routes;
+
+pub use auth::Principal;
+pub use error::ApiError;
+pub use routes::router;
+
+use std::sync::Arc;
+use tokio::sync::Notify;
+use ventros_app::gateway::WebhookDecoder;
+use ventros_app::ports::{Clock, Store};
+
+/// Everything handlers need, built once by the composition root.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub decoder: Arc<dyn WebhookDecoder>,
+    pub clock: Arc<dyn Clock>,
+    /// Woken after each commit so the outbox relay publishes promptly.
+    pub relay_wake: Arc<Notify>,
+    /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
+    pub public_url: String,
+    /// Largest accepted webhook body, in bytes.
+    pub webhook_max_bytes: usize,
+}

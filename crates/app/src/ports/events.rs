@@ -19,3 +19,10 @@ pub trait EventConsumer: Send + Sync {
     fn name(&self) -> &'static str;
     async fn handle(&self, event: &EventEnvelope) -> AppResult<()>;
 }
+
+/// Where the outbox relay publishes events (the in-process bus, RabbitMQ, …). `Ok` means
+/// the transport has accepted the event durably (or every in-process consumer handled it).
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    async fn publish(&self, event: &EventEnvelope) -> AppResult<()>;
+}

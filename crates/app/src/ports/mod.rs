@@ -6,7 +6,7 @@ mod ingest_tx;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use events::{EventConsumer, OutboxRow};
+pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
 pub use store::{
     ApiKeyPrincipal, ChatFilter, ContactEventFilter, NewTenant, SessionFilter, Store, WebhookChannel,

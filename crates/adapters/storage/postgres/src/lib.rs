@@ -4,6 +4,7 @@
 //! nothing and cannot bypass RLS (checked at start). Every transaction that touches tenant
 //! rows first runs `set_config('app.tenant_id', …, true)`.
 
+mod baseline;
 mod ingest;
 mod provision;
 mod rows;

@@ -1,5 +1,6 @@
 //! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
 
+mod baseline;
 mod ingest;
 mod rows;
 mod store;

@@ -1,0 +1,33 @@
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready when the database answers; reports the outbox backlog.
+pub async fn ready(State(s): State<AppState>) -> Response {
+    let db = s.store.ping().await;
+    let backlog = s.store.outbox_backlog().await;
+    match (db, backlog) {
+        (Ok(()), Ok((pending, oldest))) => Json(json!({
+            "status": "ready",
+            "database": s.store.backend(),
+            "outbox": {"pending": pending, "oldest_pending_at": oldest},
+        }))
+        .into_response(),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": s.store.backend()}))).into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::App(ventros_app::AppError::NotFound("route"))
+}

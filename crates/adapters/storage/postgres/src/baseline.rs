@@ -1,0 +1,64 @@
+//! The bare-SQL baseline for `ventros bench ingest`: the hot path's writes (delivery log,
+//! contact, chat, session, message, counters, one outbox row) in one transaction sent as
+//! one round trip (simple query protocol), under the same RLS role, with no application logic.
+
+use crate::{db_err, PgStore};
+use sqlx::{AssertSqlSafe, Executor};
+use uuid::Uuid;
+use ventros_app::bench::BaselineMessage;
+use ventros_app::error::AppResult;
+use ventros_domain::ids::ChannelId;
+use ventros_domain::tenancy::Scope;
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn id(u: Uuid) -> String {
+    format!("'{u}'::uuid")
+}
+
+impl PgStore {
+    pub async fn baseline_ingest(&self, scope: Scope, channel: ChannelId, m: &BaselineMessage) -> AppResult<()> {
+        let (t, p, ch) = (id(scope.tenant_id.0), id(scope.project_id.0), id(channel.0));
+        let at = format!("'{}'::timestamptz", m.at.to_rfc3339());
+        let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
+        let contact = format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
+        let chat = format!("(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})");
+        let session = format!("(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')");
+        let sql = format!(
+            "BEGIN;
+            SELECT set_config('app.tenant_id', '{tenant}', true);
+            INSERT INTO inbound_deliveries (id, tenant_id, project_id, channel_id, dedupe_key, event_name, outcome, body, received_at)
+                VALUES ({id1}, {t}, {p}, {ch}, {key}, 'message', 'processed', '{{}}'::jsonb, {at}) ON CONFLICT DO NOTHING;
+            INSERT INTO contacts (id, tenant_id, project_id, phone, wa_id, name, push_name, created_at, updated_at)
+                VALUES ({id2}, {t}, {p}, {phone}, {chat_wa}, 'Customer', 'Customer', {at}, {at}) ON CONFLICT DO NOTHING;
+            INSERT INTO chats (id, tenant_id, project_id, channel_id, wa_chat_id, kind, contact_id, created_at)
+                SELECT {id3}, {t}, {p}, {ch}, {chat_wa}, 'individual', {contact}, {at} ON CONFLICT DO NOTHING;
+            INSERT INTO sessions (id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at)
+                SELECT {id4}, {t}, {p}, {ch}, {chat}, {contact}, 'active', {at} ON CONFLICT DO NOTHING;
+            INSERT INTO messages (id, tenant_id, project_id, channel_id, chat_id, session_id, contact_id, direction, sender_kind, content_type, body, status, provider_id, from_me, raw_id, sent_at, created_at)
+                SELECT {id5}, {t}, {p}, {ch}, {chat}, {session}, {contact}, 'inbound', 'contact', 'text', {body}, 3, {raw}, false, {raw}, {at}, {at} ON CONFLICT DO NOTHING;
+            UPDATE sessions SET contact_messages = contact_messages + 1, last_message_at = GREATEST(last_message_at, {at}) WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active';
+            UPDATE chats SET last_message_at = GREATEST(last_message_at, {at}) WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa};
+            INSERT INTO outbox (id, tenant_id, project_id, event_type, version, occurred_at, source, aggregate_type, aggregate_id, payload, created_at)
+                VALUES ({id6}, {t}, {p}, 'message.received', 1, {at}, 'bench', 'message', {id5}, '{{}}'::jsonb, {at});
+            COMMIT;",
+            tenant = scope.tenant_id.0,
+            id1 = id(Uuid::now_v7()),
+            id2 = id(Uuid::now_v7()),
+            id3 = id(Uuid::now_v7()),
+            id4 = id(Uuid::now_v7()),
+            id5 = id(Uuid::now_v7()),
+            id6 = id(Uuid::now_v7()),
+            key = lit(&m.dedupe_key),
+            body = lit(&m.body),
+        );
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        if let Err(e) = conn.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
+            let _ = conn.execute("ROLLBACK").await;
+            return Err(db_err(e));
+        }
+        Ok(())
+    }
+}

@@ -10,20 +10,20 @@ pub const MAX_LIMIT: u32 = 200;
 /// is sorted by time) and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
-    pub ts_ms: i64,
+    pub ts_us: i64,
     pub id: Uuid,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.ts_ms, self.id.simple())
+        format!("{}.{}", self.ts_us, self.id.simple())
     }
 
     pub fn decode(s: &str) -> Result<Cursor, AppError> {
         let bad = || AppError::validation("cursor", "not a cursor this API returned");
         let (ts, id) = s.split_once('.').ok_or_else(bad)?;
         Ok(Cursor {
-            ts_ms: ts.parse().map_err(|_| bad())?,
+            ts_us: ts.parse().map_err(|_| bad())?,
             id: Uuid::parse_str(id).map_err(|_| bad())?,
         })
     }
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn cursor_roundtrip_and_limits() {
-        let c = Cursor { ts_ms: -5, id: Uuid::now_v7() };
+        let c = Cursor { ts_us: -5, id: Uuid::now_v7() };
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         assert!(Cursor::decode("nope").is_err());
         assert_eq!(PageRequest::new(Some(10_000), None).map(|p| p.limit).ok(), Some(MAX_LIMIT));

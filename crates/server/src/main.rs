@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(backend = store.backend(), config = ?cfg, "starting Ventros");
             let running = start(&cfg, store, Roles { http: serve, workers: true }).await?;
             if let Some(addr) = running.addr {
-                tracing::info!(%addr, "API listening; docs at /docs, health at /health");
+                tracing::info!(%addr, "API listening; health at /health, readiness at /ready");
             }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests and work");

@@ -22,14 +22,10 @@ use ventros_domain::session::Session;
 use ventros_domain::tenancy::{Role, Scope};
 use ventros_domain::timeline::ContactEvent;
 
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
 /// Appends keyset pagination on (sort column, id), then order and limit.
 fn paginate(q: &mut QueryBuilder<Postgres>, sort_col: &str, page: &PageRequest) {
     if let Some(c) = page.after {
-        let at = chrono::TimeZone::timestamp_millis_opt(&Utc, c.ts_ms).single().unwrap_or_default();
+        let at = DateTime::<Utc>::from_timestamp_micros(c.ts_us).unwrap_or_default();
         q.push(format!(" AND ({sort_col}, id) > (")).push_bind(at).push(", ").push_bind(c.id).push(")");
     }
     q.push(format!(" ORDER BY {sort_col}, id LIMIT ")).push_bind(i64::from(page.limit) + 1);
@@ -227,7 +223,7 @@ impl Store for PgStore {
         }
         paginate(&mut q, "created_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::contact).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_ms: ms(c.created_at), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
     }
 
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
@@ -247,7 +243,7 @@ impl Store for PgStore {
         }
         paginate(&mut q, "created_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::chat).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_ms: ms(c.created_at), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
     }
 
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>> {
@@ -270,7 +266,7 @@ impl Store for PgStore {
         q.push_bind(scope.tenant_id.0).push(" AND chat_id = ").push_bind(chat.0);
         paginate(&mut q, "sent_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::message).await?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_ms: ms(m.sent_at), id: m.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_us: m.sent_at.timestamp_micros(), id: m.id.0 }))
     }
 
     async fn list_sessions(&self, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>> {
@@ -284,7 +280,7 @@ impl Store for PgStore {
         }
         paginate(&mut q, "started_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::session).await?;
-        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_ms: ms(s.started_at), id: s.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_us: s.started_at.timestamp_micros(), id: s.id.0 }))
     }
 
     async fn list_contact_events(&self, scope: Scope, contact: ContactId, f: &ContactEventFilter, page: PageRequest) -> AppResult<Page<ContactEvent>> {
@@ -298,15 +294,15 @@ impl Store for PgStore {
         }
         paginate(&mut q, "occurred_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::contact_event).await?;
-        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_ms: ms(e.occurred_at), id: e.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_us: e.occurred_at.timestamp_micros(), id: e.id.0 }))
     }
 
     async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>> {
-        let after = page.after.map(|c| c.ts_ms).unwrap_or(0);
+        let after = page.after.map(|c| c.ts_us).unwrap_or(0);
         let mut q = select(format!("SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = "));
         q.push_bind(scope.tenant_id.0).push(" AND seq > ").push_bind(after).push(" ORDER BY seq LIMIT ").push_bind(i64::from(page.limit) + 1);
         let v = self.fetch_scoped(scope.tenant_id, q, |r| Ok((r.try_get::<i64, _>("seq")?, rows::envelope(r)?))).await?;
-        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_ms: *seq, id: e.id.0 });
+        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_us: *seq, id: e.id.0 });
         Ok(Page { data: p.data.into_iter().map(|(_, e)| e).collect(), next_cursor: p.next_cursor })
     }
 

@@ -24,8 +24,10 @@ use ventros_domain::timeline::ContactEvent;
 /// Appends `AND (sort, id) > (cursor)` for keyset pagination, then the order and limit.
 fn paginate(q: &mut QueryBuilder<Sqlite>, sort_col: &str, page: &PageRequest) {
     if let Some(c) = page.after {
-        q.push(format!(" AND ({sort_col} > ")).push_bind(c.ts_ms);
-        q.push(format!(" OR ({sort_col} = ")).push_bind(c.ts_ms).push(" AND id > ").push_bind(c.id).push("))");
+        // SQLite keeps milliseconds; cursors carry microseconds.
+        let at = c.ts_us.div_euclid(1000);
+        q.push(format!(" AND ({sort_col} > ")).push_bind(at);
+        q.push(format!(" OR ({sort_col} = ")).push_bind(at).push(" AND id > ").push_bind(c.id).push("))");
     }
     q.push(format!(" ORDER BY {sort_col}, id LIMIT ")).push_bind(i64::from(page.limit) + 1);
 }
@@ -200,7 +202,7 @@ impl Store for SqliteStore {
         paginate(&mut q, "created_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
         let v = rows.iter().map(rows::contact).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_ms: ms(c.created_at), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
     }
 
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
@@ -227,7 +229,7 @@ impl Store for SqliteStore {
         paginate(&mut q, "created_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
         let v = rows.iter().map(rows::chat).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_ms: ms(c.created_at), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
     }
 
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>> {
@@ -268,7 +270,7 @@ impl Store for SqliteStore {
         paginate(&mut q, "sent_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
         let v = rows.iter().map(rows::message).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_ms: ms(m.sent_at), id: m.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_us: m.sent_at.timestamp_micros(), id: m.id.0 }))
     }
 
     async fn list_sessions(&self, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>> {
@@ -283,7 +285,7 @@ impl Store for SqliteStore {
         paginate(&mut q, "started_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
         let v = rows.iter().map(rows::session).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_ms: ms(s.started_at), id: s.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_us: s.started_at.timestamp_micros(), id: s.id.0 }))
     }
 
     async fn list_contact_events(&self, scope: Scope, contact: ContactId, f: &ContactEventFilter, page: PageRequest) -> AppResult<Page<ContactEvent>> {
@@ -298,11 +300,11 @@ impl Store for SqliteStore {
         paginate(&mut q, "occurred_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
         let v = rows.iter().map(rows::contact_event).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_ms: ms(e.occurred_at), id: e.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_us: e.occurred_at.timestamp_micros(), id: e.id.0 }))
     }
 
     async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>> {
-        let after = page.after.map(|c| c.ts_ms).unwrap_or(0);
+        let after = page.after.map(|c| c.ts_us).unwrap_or(0);
         let rows = sqlx::query(AssertSqlSafe(format!("SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?")))
             .bind(scope.tenant_id.0)
             .bind(after)
@@ -315,7 +317,7 @@ impl Store for SqliteStore {
             .map(|r| Ok((r.try_get::<i64, _>("seq")?, rows::envelope(r)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(db_err)?;
-        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_ms: *seq, id: e.id.0 });
+        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_us: *seq, id: e.id.0 });
         Ok(Page { data: p.data.into_iter().map(|(_, e)| e).collect(), next_cursor: p.next_cursor })
     }
 

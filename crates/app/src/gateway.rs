@@ -21,7 +21,7 @@ pub struct InboundDelivery {
 
 #[derive(Debug, Clone)]
 pub enum InboundEvent {
-    Message(InboundMessage),
+    Message(Box<InboundMessage>),
     Ack {
         key: WaMessageKey,
         from_me: bool,

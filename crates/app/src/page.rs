@@ -39,7 +39,10 @@ impl PageRequest {
     pub fn new(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, AppError> {
         Ok(PageRequest {
             limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-            after: cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?,
+            after: cursor
+                .filter(|c| !c.is_empty())
+                .map(Cursor::decode)
+                .transpose()?,
         })
     }
 
@@ -59,8 +62,15 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> Cursor) -> Self {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| cursor_of(r).encode()) } else { None };
-        Page { data: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| cursor_of(r).encode())
+        } else {
+            None
+        };
+        Page {
+            data: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -70,11 +80,20 @@ mod tests {
 
     #[test]
     fn cursor_roundtrip_and_limits() {
-        let c = Cursor { ts_us: -5, id: Uuid::now_v7() };
+        let c = Cursor {
+            ts_us: -5,
+            id: Uuid::now_v7(),
+        };
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         assert!(Cursor::decode("nope").is_err());
-        assert_eq!(PageRequest::new(Some(10_000), None).map(|p| p.limit).ok(), Some(MAX_LIMIT));
-        assert_eq!(PageRequest::new(Some(0), None).map(|p| p.limit).ok(), Some(1));
+        assert_eq!(
+            PageRequest::new(Some(10_000), None).map(|p| p.limit).ok(),
+            Some(MAX_LIMIT)
+        );
+        assert_eq!(
+            PageRequest::new(Some(0), None).map(|p| p.limit).ok(),
+            Some(1)
+        );
         let p = Page::from_rows(vec![1, 2, 3], 2, |_| c);
         assert_eq!(p.data, vec![1, 2]);
         assert!(p.next_cursor.is_some());

@@ -1,8 +1,8 @@
 //! API keys (`vtr_` + random, stored as SHA-256) and passwords (argon2id).
 
 use crate::AppError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -24,7 +24,10 @@ pub fn hash_api_key(key: &str) -> String {
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     if password.chars().count() < 8 {
-        return Err(AppError::validation("password", "must be at least 8 characters"));
+        return Err(AppError::validation(
+            "password",
+            "must be at least 8 characters",
+        ));
     }
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
@@ -35,7 +38,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -31,7 +31,10 @@ impl ImportStrategy {
             "none" => Ok(ImportStrategy::None),
             "recent" => Ok(ImportStrategy::Recent),
             "full" => Ok(ImportStrategy::Full),
-            o => Err(DomainError::invalid("import_strategy", format!("unknown strategy {o:?}"))),
+            o => Err(DomainError::invalid(
+                "import_strategy",
+                format!("unknown strategy {o:?}"),
+            )),
         }
     }
 }
@@ -40,7 +43,12 @@ impl ImportStrategy {
 pub fn normalise_status(s: &str) -> String {
     let up = s.trim().to_ascii_uppercase();
     match up.as_str() {
-        "STOPPED" | "STARTING" | "SCAN_QR_CODE" | "WORKING" | "FAILED" | "PASSKEY_REQUIRED"
+        "STOPPED"
+        | "STARTING"
+        | "SCAN_QR_CODE"
+        | "WORKING"
+        | "FAILED"
+        | "PASSKEY_REQUIRED"
         | "PASSKEY_CONFIRMATION_REQUIRED" => up,
         _ => "UNKNOWN".to_string(),
     }
@@ -72,7 +80,9 @@ pub fn validate_base_url(url: &str) -> Result<String, DomainError> {
     let rest = u
         .strip_prefix("http://")
         .or_else(|| u.strip_prefix("https://"))
-        .ok_or_else(|| DomainError::invalid("waha.base_url", "must start with http:// or https://"))?;
+        .ok_or_else(|| {
+            DomainError::invalid("waha.base_url", "must start with http:// or https://")
+        })?;
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err(DomainError::invalid("waha.base_url", "has no host"));
     }
@@ -81,14 +91,20 @@ pub fn validate_base_url(url: &str) -> Result<String, DomainError> {
 
 pub fn validate_debounce(ms: i64) -> Result<i64, DomainError> {
     if !(0..=MAX_DEBOUNCE_MS).contains(&ms) {
-        return Err(DomainError::invalid("debounce_timeout_ms", "must be 0 to 300000"));
+        return Err(DomainError::invalid(
+            "debounce_timeout_ms",
+            "must be 0 to 300000",
+        ));
     }
     Ok(ms)
 }
 
 pub fn validate_session_timeout(s: i64) -> Result<i64, DomainError> {
     if s < MIN_SESSION_TIMEOUT_S {
-        return Err(DomainError::invalid("session_timeout_seconds", "must be at least 10"));
+        return Err(DomainError::invalid(
+            "session_timeout_seconds",
+            "must be at least 10",
+        ));
     }
     Ok(s)
 }
@@ -99,7 +115,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert_eq!(validate_base_url("http://waha:3000/"), Ok("http://waha:3000".into()));
+        assert_eq!(
+            validate_base_url("http://waha:3000/"),
+            Ok("http://waha:3000".into())
+        );
         assert!(validate_base_url("ftp://x").is_err());
         assert!(validate_debounce(300_001).is_err());
         assert!(validate_session_timeout(9).is_err());

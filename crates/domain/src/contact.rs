@@ -86,7 +86,11 @@ impl ContactSighting {
         if existing.phone.is_none() {
             c.phone = self.phone.clone();
         }
-        if c == ContactChanges::default() { None } else { Some(c) }
+        if c == ContactChanges::default() {
+            None
+        } else {
+            Some(c)
+        }
     }
 }
 
@@ -165,6 +169,9 @@ mod tests {
         assert_eq!(sighting(None).changes_to(&c), None);
         c.name = Some("Ana Maria".into());
         let ch = sighting(Some("Ana")).changes_to(&c);
-        assert_eq!(ch.as_ref().map(|c| c.field_names()), Some(vec!["push_name"]));
+        assert_eq!(
+            ch.as_ref().map(|c| c.field_names()),
+            Some(vec!["push_name"])
+        );
     }
 }

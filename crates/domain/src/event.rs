@@ -104,9 +104,9 @@ impl EventType {
         match self {
             EventType::TenantCreated => "tenant",
             EventType::ChannelCreated | EventType::ChannelStatusChanged => "channel",
-            EventType::ContactCreated | EventType::ContactUpdated | EventType::ContactCallReceived => {
-                "contact"
-            }
+            EventType::ContactCreated
+            | EventType::ContactUpdated
+            | EventType::ContactCallReceived => "contact",
             EventType::ChatCreated
             | EventType::ChatParticipantsChanged
             | EventType::ChatUpdated
@@ -184,7 +184,10 @@ mod tests {
     fn names_roundtrip_and_match_serde() {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
-            assert_eq!(serde_json::to_value(t).ok(), Some(serde_json::json!(t.as_str())));
+            assert_eq!(
+                serde_json::to_value(t).ok(),
+                Some(serde_json::json!(t.as_str()))
+            );
         }
     }
 }

@@ -60,7 +60,9 @@ impl ContentType {
             let by_name = match t.as_str() {
                 "ptt" => Some(ContentType::Voice),
                 "sticker" | "stickermessage" => Some(ContentType::Sticker),
-                "location" | "locationmessage" | "livelocationmessage" => Some(ContentType::Location),
+                "location" | "locationmessage" | "livelocationmessage" => {
+                    Some(ContentType::Location)
+                }
                 "vcard" | "multi_vcard" | "contactmessage" | "contactsarraymessage" => {
                     Some(ContentType::ContactCard)
                 }
@@ -236,18 +238,48 @@ mod tests {
 
     #[test]
     fn classifies_by_mimetype_and_engine_type() {
-        assert_eq!(ContentType::classify(&hints(Some("image/jpeg"), None)), ContentType::Image);
-        assert_eq!(ContentType::classify(&hints(Some("image/webp"), None)), ContentType::Sticker);
-        assert_eq!(ContentType::classify(&hints(Some("video/mp4"), None)), ContentType::Video);
-        assert_eq!(ContentType::classify(&hints(Some("audio/ogg; codecs=opus"), None)), ContentType::Voice);
-        assert_eq!(ContentType::classify(&hints(Some("audio/mpeg"), None)), ContentType::Audio);
-        assert_eq!(ContentType::classify(&hints(Some("audio/mpeg"), Some("ptt"))), ContentType::Voice);
-        assert_eq!(ContentType::classify(&hints(Some("application/pdf"), None)), ContentType::Document);
-        assert_eq!(ContentType::classify(&hints(None, Some("pollCreationMessageV3"))), ContentType::Poll);
+        assert_eq!(
+            ContentType::classify(&hints(Some("image/jpeg"), None)),
+            ContentType::Image
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("image/webp"), None)),
+            ContentType::Sticker
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("video/mp4"), None)),
+            ContentType::Video
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("audio/ogg; codecs=opus"), None)),
+            ContentType::Voice
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("audio/mpeg"), None)),
+            ContentType::Audio
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("audio/mpeg"), Some("ptt"))),
+            ContentType::Voice
+        );
+        assert_eq!(
+            ContentType::classify(&hints(Some("application/pdf"), None)),
+            ContentType::Document
+        );
+        assert_eq!(
+            ContentType::classify(&hints(None, Some("pollCreationMessageV3"))),
+            ContentType::Poll
+        );
         assert_eq!(ContentType::classify(&hints(None, None)), ContentType::Text);
-        let loc = ContentHints { has_location: true, ..Default::default() };
+        let loc = ContentHints {
+            has_location: true,
+            ..Default::default()
+        };
         assert_eq!(ContentType::classify(&loc), ContentType::Location);
-        let vc = ContentHints { has_vcards: true, ..Default::default() };
+        let vc = ContentHints {
+            has_vcards: true,
+            ..Default::default()
+        };
         assert_eq!(ContentType::classify(&vc), ContentType::ContactCard);
     }
 

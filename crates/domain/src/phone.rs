@@ -14,10 +14,10 @@ impl Phone {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let trimmed = input.trim();
         let mut rest = trimmed.strip_prefix('+').unwrap_or(trimmed);
-        if !trimmed.starts_with('+') {
-            if let Some(r) = rest.strip_prefix("00") {
-                rest = r;
-            }
+        if !trimmed.starts_with('+')
+            && let Some(r) = rest.strip_prefix("00")
+        {
+            rest = r;
         }
         let mut digits = String::with_capacity(rest.len());
         for c in rest.chars() {
@@ -27,7 +27,9 @@ impl Phone {
                 _ => {
                     return Err(DomainError::invalid(
                         "phone",
-                        format!("unexpected character {c:?}; use digits with an optional leading +"),
+                        format!(
+                            "unexpected character {c:?}; use digits with an optional leading +"
+                        ),
                     ));
                 }
             }
@@ -84,7 +86,10 @@ mod tests {
     #[test]
     fn normalises_common_forms() {
         for s in ["+55 11 99999-8888", "5511999998888", "0055 (11) 99999.8888"] {
-            assert_eq!(Phone::parse(s).map(String::from), Ok("+5511999998888".into()));
+            assert_eq!(
+                Phone::parse(s).map(String::from),
+                Ok("+5511999998888".into())
+            );
         }
     }
 

@@ -60,17 +60,28 @@ pub struct SessionTouch {
 impl SessionTouch {
     pub fn of(direction: Direction, sender: SenderKind, at: DateTime<Utc>) -> Self {
         let by_contact = direction == Direction::Inbound && sender == SenderKind::Contact;
-        let by_agent = matches!(sender, SenderKind::Agent | SenderKind::Bot | SenderKind::PhoneApp);
-        SessionTouch { at, by_contact, by_agent }
+        let by_agent = matches!(
+            sender,
+            SenderKind::Agent | SenderKind::Bot | SenderKind::PhoneApp
+        );
+        SessionTouch {
+            at,
+            by_contact,
+            by_agent,
+        }
     }
 
     pub fn apply(&self, s: &mut Session) {
         if self.by_contact {
             s.contact_messages += 1;
-            s.first_contact_message_at = Some(s.first_contact_message_at.map_or(self.at, |t| t.min(self.at)));
+            s.first_contact_message_at = Some(
+                s.first_contact_message_at
+                    .map_or(self.at, |t| t.min(self.at)),
+            );
         } else if self.by_agent {
             s.agent_messages += 1;
-            s.first_agent_message_at = Some(s.first_agent_message_at.map_or(self.at, |t| t.min(self.at)));
+            s.first_agent_message_at =
+                Some(s.first_agent_message_at.map_or(self.at, |t| t.min(self.at)));
         } else {
             s.system_messages += 1;
         }
@@ -111,6 +122,9 @@ mod tests {
         assert_eq!(s.first_contact_message_at, Some(t(150)));
         assert_eq!(s.first_agent_message_at, Some(t(300)));
         assert_eq!(s.last_message_at, Some(t(310)));
-        assert_eq!((s.contact_messages, s.agent_messages, s.system_messages), (2, 1, 1));
+        assert_eq!(
+            (s.contact_messages, s.agent_messages, s.system_messages),
+            (2, 1, 1)
+        );
     }
 }

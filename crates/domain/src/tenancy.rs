@@ -27,7 +27,10 @@ impl Role {
             "admin" => Ok(Role::Admin),
             "supervisor" => Ok(Role::Supervisor),
             "agent" => Ok(Role::Agent),
-            other => Err(DomainError::invalid("role", format!("unknown role {other:?}"))),
+            other => Err(DomainError::invalid(
+                "role",
+                format!("unknown role {other:?}"),
+            )),
         }
     }
 }
@@ -88,7 +91,10 @@ pub fn validate_email(email: &str) -> Result<String, DomainError> {
     let e = email.trim().to_ascii_lowercase();
     let ok = match e.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         }
         None => false,
     };
@@ -112,7 +118,10 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(validate_email(" A@Example.com "), Ok("a@example.com".into()));
+        assert_eq!(
+            validate_email(" A@Example.com "),
+            Ok("a@example.com".into())
+        );
         assert!(validate_email("a@b").is_err());
         assert!(validate_email("ab.com").is_err());
     }

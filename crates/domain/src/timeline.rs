@@ -30,7 +30,11 @@ pub fn timeline_entry(e: &EventEnvelope) -> Option<ContactEvent> {
         "session.started" => ("conversation", "Conversation started".to_string()),
         "session.ended" => ("conversation", "Conversation ended".to_string()),
         "contact.call_received" => {
-            let what = e.payload.get("call_event").and_then(|v| v.as_str()).unwrap_or("call");
+            let what = e
+                .payload
+                .get("call_event")
+                .and_then(|v| v.as_str())
+                .unwrap_or("call");
             ("call", format!("WhatsApp {what}"))
         }
         _ => return None,
@@ -76,7 +80,10 @@ mod tests {
         );
         let t = timeline_entry(&e);
         assert_eq!(t.as_ref().map(|t| t.contact_id.0), Some(c));
-        assert_eq!(t.as_ref().map(|t| t.category.as_str()), Some("conversation"));
+        assert_eq!(
+            t.as_ref().map(|t| t.category.as_str()),
+            Some("conversation")
+        );
     }
 
     #[test]

@@ -39,10 +39,9 @@ pub struct Jid {
 
 impl Jid {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let (user, server) = input
-            .trim()
-            .split_once('@')
-            .ok_or_else(|| DomainError::invalid("whatsapp_id", format!("{input:?} has no @server")))?;
+        let (user, server) = input.trim().split_once('@').ok_or_else(|| {
+            DomainError::invalid("whatsapp_id", format!("{input:?} has no @server"))
+        })?;
         // `123:42@s.whatsapp.net` carries a device suffix; the person is `123`.
         let user = user.split(':').next().unwrap_or(user);
         let kind = match server {
@@ -59,7 +58,10 @@ impl Jid {
             }
         };
         if user.is_empty() || user.contains(char::is_whitespace) {
-            return Err(DomainError::invalid("whatsapp_id", format!("{input:?} has no user part")));
+            return Err(DomainError::invalid(
+                "whatsapp_id",
+                format!("{input:?} has no user part"),
+            ));
         }
         Ok(Jid {
             user: user.to_string(),
@@ -143,18 +145,29 @@ mod tests {
     fn parses_person_group_lid_newsletter() {
         let j = Jid::parse("5511999998888@s.whatsapp.net").map(|j| j.to_string());
         assert_eq!(j, Ok("5511999998888@c.us".into()));
-        assert_eq!(Jid::parse("444444444444:42@s.whatsapp.net").map(|j| j.to_string()), Ok("444444444444@c.us".into()));
+        assert_eq!(
+            Jid::parse("444444444444:42@s.whatsapp.net").map(|j| j.to_string()),
+            Ok("444444444444@c.us".into())
+        );
         assert_eq!(Jid::parse("1@g.us").map(|j| j.kind()), Ok(JidKind::Group));
         assert_eq!(Jid::parse("9999@lid").map(|j| j.kind()), Ok(JidKind::Lid));
-        assert_eq!(Jid::parse("1@newsletter").map(|j| j.kind()), Ok(JidKind::Newsletter));
-        assert_eq!(Jid::parse("status@broadcast").map(|j| j.kind()), Ok(JidKind::Broadcast));
+        assert_eq!(
+            Jid::parse("1@newsletter").map(|j| j.kind()),
+            Ok(JidKind::Newsletter)
+        );
+        assert_eq!(
+            Jid::parse("status@broadcast").map(|j| j.kind()),
+            Ok(JidKind::Broadcast)
+        );
         assert!(Jid::parse("nobody").is_err());
         assert!(Jid::parse("1@example.com").is_err());
     }
 
     #[test]
     fn phone_of_person() {
-        let j = Jid::parse("5511999998888@c.us").ok().and_then(|j| j.phone());
+        let j = Jid::parse("5511999998888@c.us")
+            .ok()
+            .and_then(|j| j.phone());
         assert_eq!(j.map(String::from), Some("+5511999998888".to_string()));
         assert_eq!(Jid::parse("9999@lid").ok().and_then(|j| j.phone()), None);
     }
@@ -166,7 +179,11 @@ mod tests {
         assert_eq!(k.map(|k| k.from_me), Some(Some(true)));
         assert_eq!(k.map(|k| k.chat.to_string()), Some("222@g.us".into()));
         assert_eq!(k.map(|k| k.raw_id.as_str()), Some("AAAA"));
-        assert_eq!(k.and_then(|k| k.participant.as_ref()).map(|p| p.to_string()), Some("444444444444@c.us".into()));
+        assert_eq!(
+            k.and_then(|k| k.participant.as_ref())
+                .map(|p| p.to_string()),
+            Some("444444444444@c.us".into())
+        );
 
         let q = WaMessageKey::parse("11111111111@c.us_AAAA").ok();
         assert_eq!(q.as_ref().map(|k| k.from_me), Some(None));

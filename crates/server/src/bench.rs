@@ -2,20 +2,20 @@
 //! the same run on the same engine, so the printed ratio means something on a noisy machine.
 
 use crate::config::Config;
-use crate::{start, Roles};
-use anyhow::{bail, Context};
+use crate::{Roles, start};
+use anyhow::{Context, bail};
 use chrono::{TimeZone, Utc};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use ventros_app::bench::BaselineMessage;
 use ventros_app::ports::{Store, SystemClock, WebhookChannel};
-use ventros_app::usecases::create_channel::{create_channel, CreateChannel};
-use ventros_app::usecases::create_tenant::{create_tenant, CreateTenant};
+use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
+use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_domain::event::EventContext;
 use ventros_domain::tenancy::Scope;
-use ventros_storage_postgres::{provision_test_database, PgStore, TestDatabase};
+use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 use ventros_waha::sample;
 
@@ -35,8 +35,17 @@ impl Measure {
 
     fn from(mut lat: Vec<Duration>, elapsed: Duration) -> Self {
         lat.sort();
-        let pick = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or_default();
-        Measure { count: lat.len(), elapsed, p50: pick(0.5), p99: pick(0.99) }
+        let pick = |q: f64| {
+            lat.get(((lat.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+                .unwrap_or_default()
+        };
+        Measure {
+            count: lat.len(),
+            elapsed,
+            p50: pick(0.5),
+            p99: pick(0.99),
+        }
     }
 }
 
@@ -79,25 +88,32 @@ fn phone_digits(i: usize, n: usize) -> String {
 
 enum Db {
     Sqlite(SqliteStore, std::path::PathBuf),
-    Postgres(PgStore, TestDatabase),
+    Postgres(PgStore, Box<TestDatabase>),
 }
 
 impl Db {
     async fn open(backend: &str, pg_admin: Option<&str>) -> anyhow::Result<(Db, String)> {
         match backend {
             "sqlite" => {
-                let dir = std::env::temp_dir().join(format!("ventros-bench-{}", uuid::Uuid::now_v7()));
+                let dir =
+                    std::env::temp_dir().join(format!("ventros-bench-{}", uuid::Uuid::now_v7()));
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-                let s = SqliteStore::connect(&url).await.map_err(anyhow::Error::msg)?;
+                let s = SqliteStore::connect(&url)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
                 s.migrate().await.map_err(anyhow::Error::msg)?;
                 Ok((Db::Sqlite(s, dir), url))
             }
             "postgres" => {
                 let admin = pg_admin.context("--postgres-admin-url (or VENTROS_BENCH_POSTGRES_URL) is required for the postgres backend")?;
-                let db = provision_test_database(admin).await.map_err(anyhow::Error::msg)?;
-                let s = PgStore::connect_with(db.app.clone(), 16).await.map_err(anyhow::Error::msg)?;
-                Ok((Db::Postgres(s, db), String::new()))
+                let db = provision_test_database(admin)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                let s = PgStore::connect_with(db.app.clone(), 16)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                Ok((Db::Postgres(s, Box::new(db)), String::new()))
             }
             other => bail!("unknown backend {other:?}: use sqlite or postgres"),
         }
@@ -125,36 +141,85 @@ impl Db {
 }
 
 async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, WebhookChannel)> {
-    let t = create_tenant(store, &SystemClock, CreateTenant { name: "bench".into(), admin_email: "bench@example.com".into(), admin_password: "benchmark-pw".into() })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let scope = Scope { tenant_id: t.tenant_id, project_id: t.project_id };
-    let ch = create_channel(store, &SystemClock, scope, &EventContext::default(), CreateChannel {
-        name: "bench".into(),
-        waha_base_url: "http://127.0.0.1:3000".into(),
-        waha_api_key: "k".into(),
-        waha_session: "default".into(),
-        ..Default::default()
-    })
+    let t = create_tenant(
+        store,
+        &SystemClock,
+        CreateTenant {
+            name: "bench".into(),
+            admin_email: "bench@example.com".into(),
+            admin_password: "benchmark-pw".into(),
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let w = store.webhook_channel(ch.id).await.map_err(|e| anyhow::anyhow!("{e}"))?.context("channel vanished")?;
+    let scope = Scope {
+        tenant_id: t.tenant_id,
+        project_id: t.project_id,
+    };
+    let ch = create_channel(
+        store,
+        &SystemClock,
+        scope,
+        &EventContext::default(),
+        CreateChannel {
+            name: "bench".into(),
+            waha_base_url: "http://127.0.0.1:3000".into(),
+            waha_api_key: "k".into(),
+            waha_session: "default".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let w = store
+        .webhook_channel(ch.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("channel vanished")?;
     Ok((scope, w))
 }
 
 /// Measures HTTP ingest and the baseline; returns the printable report.
-pub async fn ingest(backend: &str, n: usize, concurrency: usize, pg_admin: Option<&str>) -> anyhow::Result<String> {
+pub async fn ingest(
+    backend: &str,
+    n: usize,
+    concurrency: usize,
+    pg_admin: Option<&str>,
+) -> anyhow::Result<String> {
     // 1. Ventros over HTTP.
     let (db, url) = Db::open(backend, pg_admin).await?;
     let store = db.store();
     let (_, channel) = tenant_and_channel(store.as_ref()).await?;
     let cfg = Config::for_database(&url, "127.0.0.1:0");
-    let running = start(&cfg, store.clone(), Roles { http: true, workers: false }).await?;
-    let endpoint = format!("{}/webhooks/waha/{}", running.base_url(), channel.channel_id);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let running = start(
+        &cfg,
+        store.clone(),
+        Roles {
+            http: true,
+            workers: false,
+        },
+    )
+    .await?;
+    let endpoint = format!(
+        "{}/webhooks/waha/{}",
+        running.base_url(),
+        channel.channel_id
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..n)
-            .map(|i| sample::text_message(Some(&format!("evt_bench_{i}")), &phone_digits(i, n), &format!("BENCH{i:08}"), false, "Quero saber o preço, por favor", 1_700_000_000 + i as i64))
+            .map(|i| {
+                sample::text_message(
+                    Some(&format!("evt_bench_{i}")),
+                    &phone_digits(i, n),
+                    &format!("BENCH{i:08}"),
+                    false,
+                    "Quero saber o preço, por favor",
+                    1_700_000_000 + i as i64,
+                )
+            })
             .collect(),
     );
     let http = {
@@ -162,7 +227,12 @@ pub async fn ingest(backend: &str, n: usize, concurrency: usize, pg_admin: Optio
         drive(n, concurrency, move |i| {
             let (client, endpoint, bodies) = (client.clone(), endpoint.clone(), bodies.clone());
             async move {
-                let r = client.post(&endpoint).header("content-type", "application/json").body(bodies[i].clone()).send().await?;
+                let r = client
+                    .post(&endpoint)
+                    .header("content-type", "application/json")
+                    .body(bodies[i].clone())
+                    .send()
+                    .await?;
                 if !r.status().is_success() {
                     bail!("webhook answered {}", r.status());
                 }
@@ -192,7 +262,10 @@ pub async fn ingest(backend: &str, n: usize, concurrency: usize, pg_admin: Optio
                     wa_chat_id: format!("{d}@c.us"),
                     raw_id: format!("BASE{i:08}"),
                     body: "Quero saber o preço, por favor".into(),
-                    at: Utc.timestamp_opt(1_700_000_000 + i as i64, 0).single().unwrap_or_default(),
+                    at: Utc
+                        .timestamp_opt(1_700_000_000 + i as i64, 0)
+                        .single()
+                        .unwrap_or_default(),
                 }
             })
             .collect(),
@@ -204,7 +277,11 @@ pub async fn ingest(backend: &str, n: usize, concurrency: usize, pg_admin: Optio
             let ch = channel.channel_id;
             drive(n, concurrency, move |i| {
                 let (s, msgs) = (s.clone(), msgs.clone());
-                async move { s.baseline_ingest(scope, ch, &msgs[i]).await.map_err(|e| anyhow::anyhow!("{e}")) }
+                async move {
+                    s.baseline_ingest(scope, ch, &msgs[i])
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                }
             })
             .await?
         }
@@ -214,7 +291,11 @@ pub async fn ingest(backend: &str, n: usize, concurrency: usize, pg_admin: Optio
             let ch = channel.channel_id;
             drive(n, concurrency, move |i| {
                 let (s, msgs) = (s.clone(), msgs.clone());
-                async move { s.baseline_ingest(scope, ch, &msgs[i]).await.map_err(|e| anyhow::anyhow!("{e}")) }
+                async move {
+                    s.baseline_ingest(scope, ch, &msgs[i])
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                }
             })
             .await?
         }

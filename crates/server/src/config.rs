@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use std::fmt;
 
 #[derive(Parser, Debug)]
-#[command(name = "ventros", version, about = "WhatsApp-first conversational CRM backend")]
+#[command(
+    name = "ventros",
+    version,
+    about = "WhatsApp-first conversational CRM backend"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -72,13 +76,29 @@ pub enum BenchCommand {
 #[derive(Args, Clone)]
 pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db` (the restricted app role).
-    #[arg(long, env = "VENTROS_DATABASE_URL", default_value = "sqlite://ventros.db?mode=rwc", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_DATABASE_URL",
+        default_value = "sqlite://ventros.db?mode=rwc",
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: String,
     /// PostgreSQL only: the owner role's URL, used to run migrations and grant the app role.
-    #[arg(long, env = "VENTROS_MIGRATION_DATABASE_URL", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_MIGRATION_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub migration_database_url: Option<String>,
     /// Address the API listens on.
-    #[arg(long, env = "VENTROS_HTTP_ADDR", default_value = "0.0.0.0:8080", global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_HTTP_ADDR",
+        default_value = "0.0.0.0:8080",
+        global = true
+    )]
     pub http_addr: String,
     /// Public base URL of this server, used to build channel webhook URLs (default from the address).
     #[arg(long, env = "VENTROS_PUBLIC_URL", global = true)]
@@ -87,13 +107,28 @@ pub struct Config {
     #[arg(long, env = "VENTROS_WEBHOOK_MAX_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub webhook_max_bytes: usize,
     /// PostgreSQL pool size.
-    #[arg(long, env = "VENTROS_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
     /// Log format: `json` or `pretty`. Levels come from RUST_LOG (default `info`).
-    #[arg(long, env = "VENTROS_LOG_FORMAT", default_value = "pretty", global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_LOG_FORMAT",
+        default_value = "pretty",
+        global = true
+    )]
     pub log_format: String,
     /// Outbox rows the relay claims per round.
-    #[arg(long, env = "VENTROS_RELAY_BATCH", default_value_t = 200, global = true)]
+    #[arg(
+        long,
+        env = "VENTROS_RELAY_BATCH",
+        default_value_t = 200,
+        global = true
+    )]
     pub relay_batch: u32,
 }
 
@@ -115,7 +150,10 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
-            .field("migration_database_url", &self.migration_database_url.as_deref().map(redact_url))
+            .field(
+                "migration_database_url",
+                &self.migration_database_url.as_deref().map(redact_url),
+            )
             .field("http_addr", &self.http_addr)
             .field("public_url", &self.public_url)
             .field("webhook_max_bytes", &self.webhook_max_bytes)
@@ -148,9 +186,15 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/v"), "postgres://app:***@db:5432/v");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/v"),
+            "postgres://app:***@db:5432/v"
+        );
         assert_eq!(redact_url("postgres://app@db/v"), "postgres://app@db/v");
-        assert_eq!(redact_url("sqlite://ventros.db?mode=rwc"), "sqlite://ventros.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite://ventros.db?mode=rwc"),
+            "sqlite://ventros.db?mode=rwc"
+        );
         let mut c = Config::for_database("postgres://app:s3cret@db/v", "127.0.0.1:0");
         c.migration_database_url = Some("postgres://owner:hunter2@db/v".into());
         let dbg = format!("{c:?}");
@@ -161,7 +205,14 @@ mod tests {
     fn help_documents_every_knob() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
-        for env in ["VENTROS_DATABASE_URL", "VENTROS_MIGRATION_DATABASE_URL", "VENTROS_HTTP_ADDR", "VENTROS_PUBLIC_URL", "VENTROS_WEBHOOK_MAX_BYTES", "VENTROS_LOG_FORMAT"] {
+        for env in [
+            "VENTROS_DATABASE_URL",
+            "VENTROS_MIGRATION_DATABASE_URL",
+            "VENTROS_HTTP_ADDR",
+            "VENTROS_PUBLIC_URL",
+            "VENTROS_WEBHOOK_MAX_BYTES",
+            "VENTROS_LOG_FORMAT",
+        ] {
             assert!(help.contains(env), "{env} missing from --help");
         }
     }

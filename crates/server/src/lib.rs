@@ -50,7 +50,15 @@ impl Running {
 
 pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
     let bus = InProcessBus::new().subscribe(Arc::new(TimelineConsumer::new(store.clone())));
-    OutboxRelay::new(store, Arc::new(bus), clock, RelayConfig { batch: cfg.relay_batch, ..Default::default() })
+    OutboxRelay::new(
+        store,
+        Arc::new(bus),
+        clock,
+        RelayConfig {
+            batch: cfg.relay_batch,
+            ..Default::default()
+        },
+    )
 }
 
 /// Starts Ventros on an opened store.
@@ -63,11 +71,17 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
     if roles.http {
         let listener = tokio::net::TcpListener::bind(&cfg.http_addr)
             .await
-            .with_context(|| format!("cannot listen on {} (set VENTROS_HTTP_ADDR)", cfg.http_addr))?;
+            .with_context(|| {
+                format!("cannot listen on {} (set VENTROS_HTTP_ADDR)", cfg.http_addr)
+            })?;
         let local = listener.local_addr()?;
         addr = Some(local);
         let public_url = cfg.public_url.clone().unwrap_or_else(|| {
-            let host = if local.ip().is_unspecified() { "localhost".to_string() } else { local.ip().to_string() };
+            let host = if local.ip().is_unspecified() {
+                "localhost".to_string()
+            } else {
+                local.ip().to_string()
+            };
             format!("http://{host}:{}", local.port())
         });
         let state = AppState {
@@ -81,13 +95,18 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         let app = ventros_http::router(state)
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
-            .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid));
+            .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+                tower_http::request_id::MakeRequestUuid,
+            ));
         let mut rx_http = rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {
                 let _ = rx_http.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
                 tracing::error!(error = %e, "HTTP server failed");
             }
         }));
@@ -97,7 +116,13 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         let rx_w = rx.clone();
         tasks.push(tokio::spawn(async move { r.run(rx_w).await }));
     }
-    Ok(Running { addr, store, relay, shutdown, tasks })
+    Ok(Running {
+        addr,
+        store,
+        relay,
+        shutdown,
+        tasks,
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

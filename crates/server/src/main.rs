@@ -1,12 +1,13 @@
 use anyhow::Context;
 use clap::Parser;
 use ventros_app::ports::SystemClock;
-use ventros_app::usecases::create_tenant::{create_tenant, CreateTenant};
+use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_server::config::{BenchCommand, Cli, Command, TenantCommand};
-use ventros_server::{open_store, shutdown_signal, start, Roles};
+use ventros_server::{Roles, open_store, shutdown_signal, start};
 
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if format == "json" {
         builder.json().init();
@@ -25,7 +26,15 @@ async fn main() -> anyhow::Result<()> {
             let serve = matches!(cmd, Command::Serve);
             let store = open_store(&cfg, true).await?;
             tracing::info!(backend = store.backend(), config = ?cfg, "starting Ventros");
-            let running = start(&cfg, store, Roles { http: serve, workers: true }).await?;
+            let running = start(
+                &cfg,
+                store,
+                Roles {
+                    http: serve,
+                    workers: true,
+                },
+            )
+            .await?;
             if let Some(addr) = running.addr {
                 tracing::info!(%addr, "API listening; health at /health, readiness at /ready");
             }
@@ -39,21 +48,54 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied ({})", store.backend());
             Ok(())
         }
-        Command::Tenant { command: TenantCommand::Create { name, admin_email, admin_password, json } } => {
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    name,
+                    admin_email,
+                    admin_password,
+                    json,
+                },
+        } => {
             let store = open_store(&cfg, true).await?;
-            let out = create_tenant(store.as_ref(), &SystemClock, CreateTenant { name, admin_email, admin_password })
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .context("cannot create the tenant")?;
+            let out = create_tenant(
+                store.as_ref(),
+                &SystemClock,
+                CreateTenant {
+                    name,
+                    admin_email,
+                    admin_password,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("cannot create the tenant")?;
             if json {
                 println!("{}", serde_json::to_string(&out)?);
             } else {
-                println!("tenant_id:  {}\nproject_id: {}\nuser_id:    {}\napi_key:    {}\n(the API key is shown once; store it now)", out.tenant_id, out.project_id, out.user_id, out.api_key);
+                println!(
+                    "tenant_id:  {}\nproject_id: {}\nuser_id:    {}\napi_key:    {}\n(the API key is shown once; store it now)",
+                    out.tenant_id, out.project_id, out.user_id, out.api_key
+                );
             }
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Ingest { backend, messages, concurrency, postgres_admin_url } } => {
-            let report = ventros_server::bench::ingest(&backend, messages, concurrency, postgres_admin_url.as_deref()).await?;
+        Command::Bench {
+            command:
+                BenchCommand::Ingest {
+                    backend,
+                    messages,
+                    concurrency,
+                    postgres_admin_url,
+                },
+        } => {
+            let report = ventros_server::bench::ingest(
+                &backend,
+                messages,
+                concurrency,
+                postgres_admin_url.as_deref(),
+            )
+            .await?;
             println!("{report}");
             Ok(())
         }

@@ -1,10 +1,10 @@
 //! Picks the storage backend from the database URL scheme.
 
 use crate::config::Config;
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use std::sync::Arc;
 use ventros_app::ports::Store;
-use ventros_storage_postgres::{grant_app_role, options, PgStore};
+use ventros_storage_postgres::{PgStore, grant_app_role, options};
 use ventros_storage_sqlite::SqliteStore;
 
 /// Opens the configured store, applying migrations when `migrate` is set, and refuses to
@@ -14,21 +14,33 @@ pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn S
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
     match scheme {
         "sqlite" => {
-            let s = SqliteStore::connect(url).await.map_err(anyhow::Error::msg)?;
+            let s = SqliteStore::connect(url)
+                .await
+                .map_err(anyhow::Error::msg)?;
             if migrate {
                 s.migrate().await.map_err(anyhow::Error::msg)?;
             }
-            s.verify_durability().await.map_err(anyhow::Error::msg).context("SQLite durability check")?;
+            s.verify_durability()
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("SQLite durability check")?;
             Ok(Arc::new(s))
         }
         "postgres" | "postgresql" => {
             if migrate {
                 match &cfg.migration_database_url {
                     Some(owner_url) => {
-                        let owner = PgStore::connect(owner_url, 2).await.map_err(anyhow::Error::msg)?;
+                        let owner = PgStore::connect(owner_url, 2)
+                            .await
+                            .map_err(anyhow::Error::msg)?;
                         owner.migrate().await.map_err(anyhow::Error::msg)?;
-                        let app_role = options(url).map_err(anyhow::Error::msg)?.get_username().to_string();
-                        grant_app_role(&owner, &app_role).await.map_err(anyhow::Error::msg)?;
+                        let app_role = options(url)
+                            .map_err(anyhow::Error::msg)?
+                            .get_username()
+                            .to_string();
+                        grant_app_role(&owner, &app_role)
+                            .await
+                            .map_err(anyhow::Error::msg)?;
                         owner.close().await;
                     }
                     None => tracing::warn!(
@@ -36,7 +48,9 @@ pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn S
                     ),
                 }
             }
-            let s = PgStore::connect(url, cfg.db_max_connections).await.map_err(anyhow::Error::msg)?;
+            let s = PgStore::connect(url, cfg.db_max_connections)
+                .await
+                .map_err(anyhow::Error::msg)?;
             s.verify_rls_role().await.map_err(anyhow::Error::msg)?;
             Ok(Arc::new(s))
         }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 /// The folder of real WAHA JSON shipped with the repository.
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("waha")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("waha")
 }
 
 /// The bytes of one fixture file. Panics (tests only) when it is missing.
@@ -34,7 +36,9 @@ pub fn postgres_url(suite: &str) -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
             if std::env::var("VENTROS_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("{suite}: VENTROS_TEST_REQUIRE_POSTGRES=1 but VENTROS_TEST_POSTGRES_URL is not set");
+                panic!(
+                    "{suite}: VENTROS_TEST_REQUIRE_POSTGRES=1 but VENTROS_TEST_POSTGRES_URL is not set"
+                );
             }
             eprintln!("{suite}: skipped on PostgreSQL (set VENTROS_TEST_POSTGRES_URL to run it)");
             None

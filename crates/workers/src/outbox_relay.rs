@@ -1,6 +1,6 @@
 use chrono::Duration;
 use std::sync::Arc;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 use ventros_app::error::AppResult;
 use ventros_app::ports::{Clock, EventPublisher, Store};
 
@@ -16,7 +16,11 @@ pub struct RelayConfig {
 
 impl Default for RelayConfig {
     fn default() -> Self {
-        RelayConfig { batch: 200, lease_seconds: 30, idle_poll_ms: 1000 }
+        RelayConfig {
+            batch: 200,
+            lease_seconds: 30,
+            idle_poll_ms: 1000,
+        }
     }
 }
 
@@ -32,8 +36,19 @@ pub struct OutboxRelay {
 }
 
 impl OutboxRelay {
-    pub fn new(store: Arc<dyn Store>, publisher: Arc<dyn EventPublisher>, clock: Arc<dyn Clock>, config: RelayConfig) -> Self {
-        OutboxRelay { store, publisher, clock, config, wake: Arc::new(Notify::new()) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        publisher: Arc<dyn EventPublisher>,
+        clock: Arc<dyn Clock>,
+        config: RelayConfig,
+    ) -> Self {
+        OutboxRelay {
+            store,
+            publisher,
+            clock,
+            config,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     /// Notify this after a commit to publish without waiting for the poll interval.
@@ -44,7 +59,14 @@ impl OutboxRelay {
     /// One round: claim, publish, mark. Returns how many events were published.
     pub async fn run_once(&self) -> AppResult<usize> {
         let now = self.clock.now();
-        let rows = self.store.claim_outbox(self.config.batch, now, now + Duration::seconds(self.config.lease_seconds)).await?;
+        let rows = self
+            .store
+            .claim_outbox(
+                self.config.batch,
+                now,
+                now + Duration::seconds(self.config.lease_seconds),
+            )
+            .await?;
         let mut done = Vec::with_capacity(rows.len());
         let mut failure = None;
         for r in &rows {

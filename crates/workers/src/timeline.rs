@@ -26,7 +26,9 @@ impl EventConsumer for TimelineConsumer {
 
     async fn handle(&self, event: &EventEnvelope) -> AppResult<()> {
         let entry = timeline_entry(event);
-        self.store.apply_timeline(Self::NAME, event, entry.as_ref()).await?;
+        self.store
+            .apply_timeline(Self::NAME, event, entry.as_ref())
+            .await?;
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use ventros_app::usecases::authenticate::authenticate_api_key;
 use ventros_app::AppError;
+use ventros_app::usecases::authenticate::authenticate_api_key;
 use ventros_domain::event::EventContext;
 use ventros_domain::tenancy::{Role, Scope};
 
@@ -17,7 +17,11 @@ pub struct Principal {
 
 impl Principal {
     pub fn require_admin(&self, action: &'static str) -> Result<(), ApiError> {
-        if self.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden(action).into()) }
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(action).into())
+        }
     }
 }
 
@@ -33,7 +37,10 @@ pub fn correlation(parts: &Parts) -> Option<String> {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -45,7 +52,11 @@ impl FromRequestParts<AppState> for Principal {
         Ok(Principal {
             scope: p.scope,
             role: p.role,
-            ctx: EventContext { source: "api".into(), correlation_id: correlation(parts), causation_id: None },
+            ctx: EventContext {
+                source: "api".into(),
+                correlation_id: correlation(parts),
+                causation_id: None,
+            },
         })
     }
 }

@@ -14,7 +14,10 @@ pub struct ListResponse<T: Serialize> {
 
 impl<T: Serialize> From<Page<T>> for ListResponse<T> {
     fn from(p: Page<T>) -> Self {
-        ListResponse { data: p.data, next_cursor: p.next_cursor }
+        ListResponse {
+            data: p.data,
+            next_cursor: p.next_cursor,
+        }
     }
 }
 
@@ -69,10 +72,17 @@ pub struct ChannelOut {
 impl ChannelOut {
     pub fn new(c: Channel, public_url: &str) -> Self {
         ChannelOut {
-            webhook_url: format!("{}/webhooks/waha/{}", public_url.trim_end_matches('/'), c.id),
+            webhook_url: format!(
+                "{}/webhooks/waha/{}",
+                public_url.trim_end_matches('/'),
+                c.id
+            ),
             id: c.id,
             name: c.name,
-            waha: WahaConfigOut { base_url: c.waha_base_url, session: c.waha_session },
+            waha: WahaConfigOut {
+                base_url: c.waha_base_url,
+                session: c.waha_session,
+            },
             status: c.status,
             webhook_signed: c.webhook_hmac_key.is_some(),
             debounce_timeout_ms: c.debounce_timeout_ms,

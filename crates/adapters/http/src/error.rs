@@ -1,8 +1,8 @@
 //! One error type for the whole API, one envelope, one exhaustive mapping to status codes.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 use ventros_app::AppError;
 
@@ -13,7 +13,9 @@ pub enum ApiError {
     BadJson(String),
     /// Query string parameters could not be read.
     BadQuery(String),
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        limit: usize,
+    },
     /// Unknown channel and bad signature answer the same, on purpose.
     WebhookUnauthorized,
 }
@@ -35,28 +37,70 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, String, serde_json::Value) {
         match self {
             ApiError::App(e) => match e {
-                AppError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), json!(null)),
-                AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), json!(null)),
+                AppError::NotFound(what) => (
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    format!("{what} not found"),
+                    json!(null),
+                ),
+                AppError::Conflict { code, message } => {
+                    (StatusCode::CONFLICT, code, message.clone(), json!(null))
+                }
                 AppError::Validation { field, reason } => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation_failed",
                     format!("invalid {field}: {reason}"),
                     json!({"fields": [{"field": field, "reason": reason}]}),
                 ),
-                AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "a valid API key is required (Authorization: Bearer vtr_…)".into(), json!(null)),
-                AppError::Forbidden(what) => (StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"), json!(null)),
-                AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "storage is unavailable; retry shortly".into(), json!(null)),
-                AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), json!(null)),
+                AppError::Unauthorized => (
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "a valid API key is required (Authorization: Bearer vtr_…)".into(),
+                    json!(null),
+                ),
+                AppError::Forbidden(what) => (
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("your role may not {what}"),
+                    json!(null),
+                ),
+                AppError::Unavailable(_) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "storage is unavailable; retry shortly".into(),
+                    json!(null),
+                ),
+                AppError::Internal(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".into(),
+                    json!(null),
+                ),
             },
-            ApiError::BadJson(m) => (StatusCode::BAD_REQUEST, "invalid_json", m.clone(), json!(null)),
-            ApiError::BadQuery(m) => (StatusCode::BAD_REQUEST, "invalid_query", m.clone(), json!(null)),
+            ApiError::BadJson(m) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                m.clone(),
+                json!(null),
+            ),
+            ApiError::BadQuery(m) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                m.clone(),
+                json!(null),
+            ),
             ApiError::PayloadTooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 format!("the body exceeds {limit} bytes"),
                 json!({"limit_bytes": limit}),
             ),
-            ApiError::WebhookUnauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "unknown channel or invalid signature".into(), json!(null)),
+            ApiError::WebhookUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unknown channel or invalid signature".into(),
+                json!(null),
+            ),
         }
     }
 }
@@ -67,6 +111,10 @@ impl IntoResponse for ApiError {
         if let ApiError::App(AppError::Internal(detail) | AppError::Unavailable(detail)) = &self {
             tracing::error!(code, detail = %detail, "request failed");
         }
-        (status, Json(json!({"error": {"code": code, "message": message, "details": details}}))).into_response()
+        (
+            status,
+            Json(json!({"error": {"code": code, "message": message, "details": details}})),
+        )
+            .into_response()
     }
 }

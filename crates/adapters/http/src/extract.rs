@@ -17,15 +17,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .await
             .map_err(|e| ApiError::BadJson(format!("cannot read body: {e}")))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                ApiError::BadJson(format!("malformed JSON: {inner}"))
-            } else {
-                ApiError::App(ventros_app::AppError::validation(if path == "." { "body".into() } else { path }, inner.to_string()))
-            }
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    ApiError::BadJson(format!("malformed JSON: {inner}"))
+                } else {
+                    ApiError::App(ventros_app::AppError::validation(
+                        if path == "." { "body".into() } else { path },
+                        inner.to_string(),
+                    ))
+                }
+            })
     }
 }
 
@@ -37,7 +42,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| ApiError::BadQuery(e.to_string()))
+        serde_urlencoded::from_str(q)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::BadQuery(e.to_string()))
     }
 }
 
@@ -49,6 +56,9 @@ pub fn path_id(raw: &str, what: &'static str) -> Result<Uuid, ApiError> {
 /// Parses an optional id filter from the query string.
 pub fn query_id(raw: Option<&str>, field: &'static str) -> Result<Option<Uuid>, ApiError> {
     raw.filter(|s| !s.is_empty())
-        .map(|s| Uuid::parse_str(s).map_err(|_| ApiError::App(ventros_app::AppError::validation(field, "not a UUID"))))
+        .map(|s| {
+            Uuid::parse_str(s)
+                .map_err(|_| ApiError::App(ventros_app::AppError::validation(field, "not a UUID")))
+        })
         .transpose()
 }

@@ -6,7 +6,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use ventros_app::gateway::{DecodeError, GroupChange, InboundDelivery, InboundEvent, InboundMessage, WebhookDecoder};
+use ventros_app::gateway::{
+    DecodeError, GroupChange, InboundDelivery, InboundEvent, InboundMessage, WebhookDecoder,
+};
 use ventros_domain::message::{ContentHints, ContentType, DeliveryStatus, Media};
 use ventros_domain::wa_id::{Jid, WaMessageKey};
 
@@ -19,7 +21,8 @@ impl WebhookDecoder for WahaDecoder {
     }
 
     fn decode(&self, body: &[u8]) -> Result<InboundDelivery, DecodeError> {
-        let raw: Value = serde_json::from_slice(body).map_err(|e| DecodeError::Malformed(format!("invalid JSON: {e}")))?;
+        let raw: Value = serde_json::from_slice(body)
+            .map_err(|e| DecodeError::Malformed(format!("invalid JSON: {e}")))?;
         let env: Envelope = serde_json::from_value(raw.clone())
             .map_err(|e| DecodeError::Malformed(format!("not a WAHA webhook envelope: {e}")))?;
         let dedupe_key = match env.id.as_deref().filter(|s| !s.is_empty()) {
@@ -29,7 +32,11 @@ impl WebhookDecoder for WahaDecoder {
         // Some captured deliveries lack `event`; an ack is still recognisable by its fields.
         let event_name = env.event.filter(|e| !e.is_empty()).unwrap_or_else(|| {
             let is_ack = env.payload.get("ack").is_some() && env.payload.get("id").is_some();
-            if is_ack { "message.ack".into() } else { String::new() }
+            if is_ack {
+                "message.ack".into()
+            } else {
+                String::new()
+            }
         });
         let event = decode_event(&event_name, env.payload);
         Ok(InboundDelivery {
@@ -42,11 +49,12 @@ impl WebhookDecoder for WahaDecoder {
     }
 }
 
-fn unhandled(reason: impl Into<String>) -> InboundEvent {
-    InboundEvent::Unhandled { reason: reason.into() }
+/// Why a payload could not be used; it becomes `InboundEvent::Unhandled`.
+fn unhandled(reason: impl Into<String>) -> String {
+    reason.into()
 }
 
-fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, InboundEvent> {
+fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, String> {
     serde_json::from_value(payload).map_err(|e| unhandled(format!("payload not understood: {e}")))
 }
 
@@ -58,19 +66,27 @@ fn decode_event(name: &str, payload: Value) -> InboundEvent {
         "message.edited" => edited(payload),
         "message.reaction" => reaction(payload),
         "session.status" => parse::<p::SessionStatus>(payload).and_then(|s| {
-            s.status.map(|status| InboundEvent::SessionStatus { status }).ok_or_else(|| unhandled("no status"))
+            s.status
+                .map(|status| InboundEvent::SessionStatus { status })
+                .ok_or_else(|| unhandled("no status"))
         }),
         "presence.update" => parse::<p::Presence>(payload).and_then(|pr| {
-            let chat = jid(pr.id.as_deref()).ok_or_else(|| unhandled("presence without a chat id"))?;
-            Ok(InboundEvent::Presence { chat, presences: pr.presences })
+            let chat =
+                jid(pr.id.as_deref()).ok_or_else(|| unhandled("presence without a chat id"))?;
+            Ok(InboundEvent::Presence {
+                chat,
+                presences: pr.presences,
+            })
         }),
-        "group.v2.join" | "group.v2.leave" | "group.v2.update" | "group.v2.participants" => group(name, payload),
+        "group.v2.join" | "group.v2.leave" | "group.v2.update" | "group.v2.participants" => {
+            group(name, payload)
+        }
         "call.received" | "call.accepted" | "call.rejected" => call(name, payload),
         "poll.vote" | "poll.vote.failed" => poll_vote(name == "poll.vote.failed", payload),
         "" => Err(unhandled("envelope without an event name")),
         other => Err(unhandled(format!("event {other:?} is not acted on"))),
     };
-    r.unwrap_or_else(|e| e)
+    r.unwrap_or_else(|reason| InboundEvent::Unhandled { reason })
 }
 
 fn jid(s: Option<&str>) -> Option<Jid> {
@@ -79,7 +95,11 @@ fn jid(s: Option<&str>) -> Option<Jid> {
 
 fn secs_to_time(s: f64) -> Option<DateTime<Utc>> {
     // Some engines send milliseconds where seconds are documented; accept both.
-    if s > 100_000_000_000.0 { ms_to_time(s) } else { ms_to_time(s * 1000.0) }
+    if s > 100_000_000_000.0 {
+        ms_to_time(s)
+    } else {
+        ms_to_time(s * 1000.0)
+    }
 }
 
 fn ms_to_time(ms: f64) -> Option<DateTime<Utc>> {
@@ -89,7 +109,7 @@ fn ms_to_time(ms: f64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms as i64).single()
 }
 
-fn key(id: Option<&str>) -> Result<WaMessageKey, InboundEvent> {
+fn key(id: Option<&str>) -> Result<WaMessageKey, String> {
     let id = id.ok_or_else(|| unhandled("message without an id"))?;
     WaMessageKey::parse(id).map_err(|e| unhandled(e.to_string()))
 }
@@ -100,10 +120,16 @@ fn raw_type(data: Option<&Value>) -> Option<String> {
     if let Some(t) = data.get("type").and_then(Value::as_str) {
         return Some(t.to_string());
     }
-    let msg = data.get("message").or_else(|| data.get("Message"))?.as_object()?;
-    let (k, v) = msg
-        .iter()
-        .find(|(k, _)| !matches!(k.as_str(), "messageContextInfo" | "senderKeyDistributionMessage"))?;
+    let msg = data
+        .get("message")
+        .or_else(|| data.get("Message"))?
+        .as_object()?;
+    let (k, v) = msg.iter().find(|(k, _)| {
+        !matches!(
+            k.as_str(),
+            "messageContextInfo" | "senderKeyDistributionMessage"
+        )
+    })?;
     if k == "audioMessage" && v.get("ptt").and_then(Value::as_bool) == Some(true) {
         return Some("ptt".into());
     }
@@ -112,20 +138,29 @@ fn raw_type(data: Option<&Value>) -> Option<String> {
 
 fn push_name(data: Option<&Value>) -> Option<String> {
     let d = data?;
-    [d.get("notifyName"), d.get("pushName"), d.get("Info").and_then(|i| i.get("PushName"))]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::trim)
-        .find(|s| !s.is_empty())
-        .map(String::from)
+    [
+        d.get("notifyName"),
+        d.get("pushName"),
+        d.get("Info").and_then(|i| i.get("PushName")),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(Value::as_str)
+    .map(str::trim)
+    .find(|s| !s.is_empty())
+    .map(String::from)
 }
 
-fn message(payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn message(payload: Value) -> Result<InboundEvent, String> {
     let m: WaMessage = parse(payload)?;
     let k = key(m.id.as_deref())?;
     let from_me = k.from_me.or(m.from_me).unwrap_or(false);
-    let vcards: Vec<String> = m.v_cards.unwrap_or_default().into_iter().filter(|v| !v.is_empty()).collect();
+    let vcards: Vec<String> = m
+        .v_cards
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| !v.is_empty())
+        .collect();
     let location = m.location.filter(|l| !l.is_null());
     let rt = raw_type(m.data.as_ref());
     let content_type = ContentType::classify(&ContentHints {
@@ -141,7 +176,7 @@ fn message(payload: Value) -> Result<InboundEvent, InboundEvent> {
         filename: md.filename,
         error: md.error.filter(|e| !e.is_null()).map(|e| e.to_string()),
     });
-    Ok(InboundEvent::Message(InboundMessage {
+    Ok(InboundEvent::Message(Box::new(InboundMessage {
         participant: jid(m.participant.as_deref()).or_else(|| k.participant.clone()),
         from_me,
         via_api: from_me && m.source.as_deref() == Some("api"),
@@ -154,44 +189,66 @@ fn message(payload: Value) -> Result<InboundEvent, InboundEvent> {
         vcards,
         reply_to: m.reply_to.and_then(|r| r.id).filter(|s| !s.is_empty()),
         key: k,
-    }))
+    })))
 }
 
-fn ack(payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn ack(payload: Value) -> Result<InboundEvent, String> {
     let a: p::Ack = parse(payload)?;
     let k = key(a.id.as_deref())?;
     let status = a
         .ack
         .and_then(DeliveryStatus::from_ack)
         .ok_or_else(|| unhandled("ack without a known ack value"))?;
-    Ok(InboundEvent::Ack { from_me: a.from_me.unwrap_or(false), key: k, status })
+    Ok(InboundEvent::Ack {
+        from_me: a.from_me.unwrap_or(false),
+        key: k,
+        status,
+    })
 }
 
-fn revoked(payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn revoked(payload: Value) -> Result<InboundEvent, String> {
     let r: p::Revoked = parse(payload)?;
-    let after_key = r.after.as_ref().or(r.before.as_ref()).and_then(|m| m.id.as_deref()).and_then(|id| WaMessageKey::parse(id).ok());
+    let after_key = r
+        .after
+        .as_ref()
+        .or(r.before.as_ref())
+        .and_then(|m| m.id.as_deref())
+        .and_then(|id| WaMessageKey::parse(id).ok());
     let raw_id = r
         .revoked_message_id
         .filter(|s| !s.is_empty())
         .or_else(|| after_key.as_ref().map(|k| k.raw_id.clone()))
         .ok_or_else(|| unhandled("revoke without the revoked message id"))?;
-    Ok(InboundEvent::Revoked { chat: after_key.map(|k| k.chat), raw_id })
+    Ok(InboundEvent::Revoked {
+        chat: after_key.map(|k| k.chat),
+        raw_id,
+    })
 }
 
-fn edited(payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn edited(payload: Value) -> Result<InboundEvent, String> {
     let m: WaMessage = parse(payload)?;
-    let raw_id = m.edited_message_id.clone().filter(|s| !s.is_empty()).ok_or_else(|| unhandled("edit without editedMessageId"))?;
+    let raw_id = m
+        .edited_message_id
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| unhandled("edit without editedMessageId"))?;
     Ok(InboundEvent::Edited {
-        chat: m.id.as_deref().and_then(|id| WaMessageKey::parse(id).ok()).map(|k| k.chat),
+        chat: m
+            .id
+            .as_deref()
+            .and_then(|id| WaMessageKey::parse(id).ok())
+            .map(|k| k.chat),
         raw_id,
         body: m.body,
         at: m.timestamp.and_then(secs_to_time),
     })
 }
 
-fn reaction(payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn reaction(payload: Value) -> Result<InboundEvent, String> {
     let r: p::Reaction = parse(payload)?;
-    let body = r.reaction.ok_or_else(|| unhandled("reaction without a body"))?;
+    let body = r
+        .reaction
+        .ok_or_else(|| unhandled("reaction without a body"))?;
     let target = key(body.message_id.as_deref())?;
     Ok(InboundEvent::Reaction {
         target,
@@ -202,22 +259,32 @@ fn reaction(payload: Value) -> Result<InboundEvent, InboundEvent> {
     })
 }
 
-fn group(name: &str, payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn group(name: &str, payload: Value) -> Result<InboundEvent, String> {
     let g: p::GroupEvent = parse(payload)?;
-    let group = g.group.ok_or_else(|| unhandled("group event without a group"))?;
-    let gid = jid(group.id.as_deref()).ok_or_else(|| unhandled("group event without a valid group id"))?;
+    let group = g
+        .group
+        .ok_or_else(|| unhandled("group event without a group"))?;
+    let gid = jid(group.id.as_deref())
+        .ok_or_else(|| unhandled("group event without a valid group id"))?;
     let change = match name {
         "group.v2.join" => "join".to_string(),
         "group.v2.leave" => "leave".to_string(),
         "group.v2.update" => "update".to_string(),
         _ => format!("participants.{}", g.change.as_deref().unwrap_or("update")),
     };
-    let list = if g.participants.is_empty() { group.participants } else { g.participants };
+    let list = if g.participants.is_empty() {
+        group.participants
+    } else {
+        g.participants
+    };
     let participants = list
         .into_iter()
         .filter_map(|pp| {
             let id = jid(pp.id.as_deref())?;
-            Some((id.to_string(), pp.role.unwrap_or_else(|| "participant".into())))
+            Some((
+                id.to_string(),
+                pp.role.unwrap_or_else(|| "participant".into()),
+            ))
         })
         .collect();
     Ok(InboundEvent::Group(GroupChange {
@@ -229,7 +296,7 @@ fn group(name: &str, payload: Value) -> Result<InboundEvent, InboundEvent> {
     }))
 }
 
-fn call(name: &str, payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn call(name: &str, payload: Value) -> Result<InboundEvent, String> {
     let c: p::Call = parse(payload)?;
     Ok(InboundEvent::Call {
         call_event: name.to_string(),
@@ -241,11 +308,17 @@ fn call(name: &str, payload: Value) -> Result<InboundEvent, InboundEvent> {
     })
 }
 
-fn poll_vote(failed: bool, payload: Value) -> Result<InboundEvent, InboundEvent> {
+fn poll_vote(failed: bool, payload: Value) -> Result<InboundEvent, String> {
     let v: p::PollVoteEvent = parse(payload)?;
     let poll = key(v.poll.and_then(|p| p.id).as_deref())?;
-    let vote = v.vote.ok_or_else(|| unhandled("poll vote without a vote"))?;
-    let voter = if vote.from_me == Some(true) { None } else { jid(vote.participant.as_deref()).or_else(|| jid(vote.from.as_deref())) };
+    let vote = v
+        .vote
+        .ok_or_else(|| unhandled("poll vote without a vote"))?;
+    let voter = if vote.from_me == Some(true) {
+        None
+    } else {
+        jid(vote.participant.as_deref()).or_else(|| jid(vote.from.as_deref()))
+    };
     Ok(InboundEvent::PollVote {
         poll,
         voter,

@@ -3,7 +3,14 @@
 use serde_json::json;
 
 /// A `message` webhook as WAHA (WEBJS) sends it, for one text message.
-pub fn text_message(event_id: Option<&str>, phone_digits: &str, raw_id: &str, from_me: bool, body: &str, ts_seconds: i64) -> Vec<u8> {
+pub fn text_message(
+    event_id: Option<&str>,
+    phone_digits: &str,
+    raw_id: &str,
+    from_me: bool,
+    body: &str,
+    ts_seconds: i64,
+) -> Vec<u8> {
     let chat = format!("{phone_digits}@c.us");
     let mut v = json!({
         "event": "message",

@@ -7,7 +7,9 @@ use ventros_testkit::{fixture, fixture_names};
 use ventros_waha::WahaDecoder;
 
 fn decode(name: &str) -> ventros_app::gateway::InboundDelivery {
-    WahaDecoder.decode(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    WahaDecoder
+        .decode(&fixture(name))
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }
 
 #[test]
@@ -15,7 +17,8 @@ fn every_fixture_is_json_and_every_webhook_decodes() {
     let all = fixture_names("");
     assert!(all.len() > 100, "fixtures missing: {}", all.len());
     for n in &all {
-        let v: serde_json::Value = serde_json::from_slice(&fixture(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+        let v: serde_json::Value =
+            serde_json::from_slice(&fixture(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
         assert!(!v.is_null(), "{n}");
     }
     let hooks = fixture_names("webhook-");
@@ -28,7 +31,10 @@ fn every_fixture_is_json_and_every_webhook_decodes() {
 
 #[test]
 fn dedupe_key_is_envelope_id_or_body_hash() {
-    assert_eq!(decode("webhook-envelope-structure.json").dedupe_key, "evt_1111111111111111111111111111");
+    assert_eq!(
+        decode("webhook-envelope-structure.json").dedupe_key,
+        "evt_1111111111111111111111111111"
+    );
     let a = decode("webhook-message-text.json").dedupe_key;
     assert!(a.starts_with("sha256:"));
     assert_eq!(a, decode("webhook-message-text.json").dedupe_key);
@@ -40,7 +46,10 @@ fn messages_decode_with_content_types() {
     let cases = [
         ("webhook-message-text.json", ContentType::Text),
         ("webhook-message-image.json", ContentType::Image),
-        ("webhook-message-image-noweb-captured.json", ContentType::Image),
+        (
+            "webhook-message-image-noweb-captured.json",
+            ContentType::Image,
+        ),
         ("webhook-message-document.json", ContentType::Document),
         ("webhook-message-reply.json", ContentType::Text),
         ("webhook-message-channel.json", ContentType::Text),
@@ -61,11 +70,17 @@ fn messages_decode_with_content_types() {
         other => panic!("{other:?}"),
     }
     match decode("webhook-message-reply.json").event {
-        InboundEvent::Message(m) => assert_eq!(m.reply_to.as_deref(), Some("false_22222222@c.us_AAAAAAAAAAAAAAAAAAA")),
+        InboundEvent::Message(m) => assert_eq!(
+            m.reply_to.as_deref(),
+            Some("false_22222222@c.us_AAAAAAAAAAAAAAAAAAA")
+        ),
         other => panic!("{other:?}"),
     }
     // No id at all: kept, but not a message we can store.
-    assert!(matches!(decode("webhook-message-media-not-downloaded.json").event, InboundEvent::Unhandled { .. }));
+    assert!(matches!(
+        decode("webhook-message-media-not-downloaded.json").event,
+        InboundEvent::Unhandled { .. }
+    ));
 }
 
 #[test]
@@ -89,13 +104,19 @@ fn acks_reactions_edits_revokes_status_and_others() {
         other => panic!("{other:?}"),
     }
     match decode("webhook-message-edited.json").event {
-        InboundEvent::Edited { raw_id, body, .. } => assert_eq!((raw_id.as_str(), body.as_deref()), ("AAAAAAAAAAAAAAAA", Some("New body"))),
+        InboundEvent::Edited { raw_id, body, .. } => assert_eq!(
+            (raw_id.as_str(), body.as_deref()),
+            ("AAAAAAAAAAAAAAAA", Some("New body"))
+        ),
         other => panic!("{other:?}"),
     }
     match decode("webhook-message-revoked.json").event {
         InboundEvent::Revoked { raw_id, chat } => {
             assert_eq!(raw_id, "AAAAAAAAAAAAAAAA");
-            assert_eq!(chat.map(|c| c.to_string()).as_deref(), Some("1231243123@c.us"));
+            assert_eq!(
+                chat.map(|c| c.to_string()).as_deref(),
+                Some("1231243123@c.us")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -106,28 +127,52 @@ fn acks_reactions_edits_revokes_status_and_others() {
     match decode("webhook-group-v2-participants.json").event {
         InboundEvent::Group(g) => {
             assert_eq!(g.change, "participants.join");
-            assert_eq!(g.participants, vec![("123456789@c.us".to_string(), "participant".to_string())]);
+            assert_eq!(
+                g.participants,
+                vec![("123456789@c.us".to_string(), "participant".to_string())]
+            );
         }
         other => panic!("{other:?}"),
     }
     match decode("webhook-call-received.json").event {
-        InboundEvent::Call { call_event, from, .. } => {
+        InboundEvent::Call {
+            call_event, from, ..
+        } => {
             assert_eq!(call_event, "call.received");
-            assert_eq!(from.map(|f| f.to_string()).as_deref(), Some("22222222222@c.us"));
+            assert_eq!(
+                from.map(|f| f.to_string()).as_deref(),
+                Some("22222222222@c.us")
+            );
         }
         other => panic!("{other:?}"),
     }
     match decode("webhook-poll-vote.json").event {
-        InboundEvent::PollVote { selected, failed, poll, .. } => {
+        InboundEvent::PollVote {
+            selected,
+            failed,
+            poll,
+            ..
+        } => {
             assert_eq!(selected, vec!["Awesome!".to_string()]);
             assert!(!failed);
             assert_eq!(poll.raw_id, "BAE5F2EF5C69001E");
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(decode("webhook-presence-update.json").event, InboundEvent::Presence { .. }));
-    for n in ["webhook-label-upsert.json", "webhook-chat-archive.json", "webhook-engine-event.json", "webhook-event-response.json"] {
-        assert!(matches!(decode(n).event, InboundEvent::Unhandled { .. }), "{n}");
+    assert!(matches!(
+        decode("webhook-presence-update.json").event,
+        InboundEvent::Presence { .. }
+    ));
+    for n in [
+        "webhook-label-upsert.json",
+        "webhook-chat-archive.json",
+        "webhook-engine-event.json",
+        "webhook-event-response.json",
+    ] {
+        assert!(
+            matches!(decode(n).event, InboundEvent::Unhandled { .. }),
+            "{n}"
+        );
     }
 }
 
@@ -136,14 +181,26 @@ fn garbage_is_malformed_and_unknown_fields_are_fine() {
     assert!(WahaDecoder.decode(b"not json").is_err());
     assert!(WahaDecoder.decode(b"[1,2]").is_err());
     let body = br#"{"event":"message","payload":{"id":"false_5511999998888@c.us_ABC","timestamp":1,"newField":{"x":1},"body":"hi"}}"#;
-    assert!(matches!(WahaDecoder.decode(body).map(|d| d.event), Ok(InboundEvent::Message(_))));
+    assert!(matches!(
+        WahaDecoder.decode(body).map(|d| d.event),
+        Ok(InboundEvent::Message(_))
+    ));
     let odd = br#"{"event":"message","payload":{"id":42}}"#;
-    assert!(matches!(WahaDecoder.decode(odd).map(|d| d.event), Ok(InboundEvent::Unhandled { .. })));
+    assert!(matches!(
+        WahaDecoder.decode(odd).map(|d| d.event),
+        Ok(InboundEvent::Unhandled { .. })
+    ));
 }
 
 #[test]
 fn an_envelope_without_event_is_recognised_as_ack() {
     let d = decode("webhook-message-ack-read-group-gows.json");
     assert_eq!(d.event_name, "message.ack");
-    assert!(matches!(d.event, InboundEvent::Ack { status: DeliveryStatus::Read, .. }));
+    assert!(matches!(
+        d.event,
+        InboundEvent::Ack {
+            status: DeliveryStatus::Read,
+            ..
+        }
+    ));
 }

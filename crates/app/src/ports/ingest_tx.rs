@@ -49,10 +49,24 @@ pub enum ContactOutcome {
 pub trait IngestTx: Send {
     /// Logs the delivery; `false` when its dedupe key was seen before (nothing else to do).
     async fn record_delivery(&mut self, d: &DeliveryRecord) -> AppResult<bool>;
-    async fn set_delivery_outcome(&mut self, id: DeliveryId, outcome: &str, detail: Option<&str>) -> AppResult<()>;
+    async fn set_delivery_outcome(
+        &mut self,
+        id: DeliveryId,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> AppResult<()>;
 
-    async fn find_message(&mut self, channel: ChannelId, from_me: Option<bool>, raw_id: &str) -> AppResult<Option<MessageRef>>;
-    async fn upsert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<(Contact, ContactOutcome)>;
+    async fn find_message(
+        &mut self,
+        channel: ChannelId,
+        from_me: Option<bool>,
+        raw_id: &str,
+    ) -> AppResult<Option<MessageRef>>;
+    async fn upsert_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<(Contact, ContactOutcome)>;
     /// Finds the chat of (channel, WhatsApp chat id) or inserts `new`; `true` when inserted.
     async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)>;
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>>;
@@ -61,19 +75,63 @@ pub trait IngestTx: Send {
     async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)>;
     /// Inserts the message; `false` when (channel, from_me, raw id) exists already.
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool>;
-    async fn touch_session(&mut self, session: SessionId, chat: ChatId, touch: &SessionTouch) -> AppResult<()>;
+    async fn touch_session(
+        &mut self,
+        session: SessionId,
+        chat: ChatId,
+        touch: &SessionTouch,
+    ) -> AppResult<()>;
     /// Removes and returns an ack that arrived before its message.
-    async fn take_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str) -> AppResult<Option<DeliveryStatus>>;
-    async fn keep_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str, status: DeliveryStatus, now: DateTime<Utc>) -> AppResult<()>;
+    async fn take_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<Option<DeliveryStatus>>;
+    async fn keep_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+        status: DeliveryStatus,
+        now: DateTime<Utc>,
+    ) -> AppResult<()>;
     async fn set_message_status(&mut self, id: MessageId, status: DeliveryStatus) -> AppResult<()>;
     async fn mark_message_deleted(&mut self, id: MessageId, at: DateTime<Utc>) -> AppResult<()>;
-    async fn edit_message(&mut self, id: MessageId, old_body: Option<&str>, new_body: Option<&str>, at: DateTime<Utc>) -> AppResult<()>;
-    async fn set_reactions(&mut self, id: MessageId, reactions: &serde_json::Value) -> AppResult<()>;
-    async fn record_poll_vote(&mut self, poll: MessageId, voter: &str, selected: &[String], at: DateTime<Utc>) -> AppResult<()>;
+    async fn edit_message(
+        &mut self,
+        id: MessageId,
+        old_body: Option<&str>,
+        new_body: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> AppResult<()>;
+    async fn set_reactions(
+        &mut self,
+        id: MessageId,
+        reactions: &serde_json::Value,
+    ) -> AppResult<()>;
+    async fn record_poll_vote(
+        &mut self,
+        poll: MessageId,
+        voter: &str,
+        selected: &[String],
+        at: DateTime<Utc>,
+    ) -> AppResult<()>;
     /// Sets the channel status; returns the previous one.
-    async fn set_channel_status(&mut self, channel: ChannelId, status: &str, now: DateTime<Utc>) -> AppResult<String>;
+    async fn set_channel_status(
+        &mut self,
+        channel: ChannelId,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> AppResult<String>;
     /// Upserts participants (`left` marks them gone).
-    async fn upsert_participants(&mut self, chat: ChatId, participants: &[(String, String)], left: bool, at: DateTime<Utc>) -> AppResult<()>;
+    async fn upsert_participants(
+        &mut self,
+        chat: ChatId,
+        participants: &[(String, String)],
+        left: bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<()>;
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()>;
     async fn commit(self: Box<Self>) -> AppResult<()>;
 }

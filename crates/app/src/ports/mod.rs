@@ -9,5 +9,6 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
 pub use store::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, NewTenant, SessionFilter, Store, WebhookChannel,
+    ApiKeyPrincipal, ChatFilter, ContactEventFilter, NewTenant, SessionFilter, Store,
+    WebhookChannel,
 };

@@ -78,27 +78,63 @@ pub trait Store: Send + Sync {
 
     async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>>;
 
-    async fn list_contacts(&self, scope: Scope, phone: Option<&Phone>, page: PageRequest) -> AppResult<Page<Contact>>;
+    async fn list_contacts(
+        &self,
+        scope: Scope,
+        phone: Option<&Phone>,
+        page: PageRequest,
+    ) -> AppResult<Page<Contact>>;
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>>;
-    async fn list_chats(&self, scope: Scope, f: &ChatFilter, page: PageRequest) -> AppResult<Page<Chat>>;
+    async fn list_chats(
+        &self,
+        scope: Scope,
+        f: &ChatFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Chat>>;
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>>;
     async fn list_participants(&self, scope: Scope, chat: ChatId) -> AppResult<Vec<Participant>>;
-    async fn list_messages(&self, scope: Scope, chat: ChatId, page: PageRequest) -> AppResult<Page<Message>>;
-    async fn list_sessions(&self, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>>;
-    async fn list_contact_events(&self, scope: Scope, contact: ContactId, f: &ContactEventFilter, page: PageRequest) -> AppResult<Page<ContactEvent>>;
+    async fn list_messages(
+        &self,
+        scope: Scope,
+        chat: ChatId,
+        page: PageRequest,
+    ) -> AppResult<Page<Message>>;
+    async fn list_sessions(
+        &self,
+        scope: Scope,
+        f: &SessionFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Session>>;
+    async fn list_contact_events(
+        &self,
+        scope: Scope,
+        contact: ContactId,
+        f: &ContactEventFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<ContactEvent>>;
     /// Events of the scope in outbox order, for the event feed and tests.
     async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>>;
 
     /// Claims up to `limit` unpublished outbox rows (any tenant) whose lease has expired,
     /// leasing them until `lease_until`. Oldest first.
-    async fn claim_outbox(&self, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> AppResult<Vec<OutboxRow>>;
+    async fn claim_outbox(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<OutboxRow>>;
     async fn mark_published(&self, seqs: &[i64], now: DateTime<Utc>) -> AppResult<()>;
     /// Counts unpublished rows and the age of the oldest, for `/metrics` and `/ready`.
     async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)>;
 
     /// Writes a timeline entry for `consumer` unless (event, consumer) was handled before;
     /// `false` when it was. Marks the event handled even when `entry` is `None`.
-    async fn apply_timeline(&self, consumer: &str, event: &EventEnvelope, entry: Option<&ContactEvent>) -> AppResult<bool>;
+    async fn apply_timeline(
+        &self,
+        consumer: &str,
+        event: &EventEnvelope,
+        entry: Option<&ContactEvent>,
+    ) -> AppResult<bool>;
     /// Whether `consumer` has handled `event`.
     async fn consumer_handled(&self, consumer: &str, event: EventId) -> AppResult<bool>;
 }

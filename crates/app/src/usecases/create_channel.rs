@@ -1,12 +1,12 @@
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, Store};
 use ventros_domain::channel::{
-    validate_base_url, validate_debounce, validate_session_timeout, Channel, ImportStrategy,
-    DEFAULT_DEBOUNCE_MS, DEFAULT_SESSION_TIMEOUT_S,
+    Channel, DEFAULT_DEBOUNCE_MS, DEFAULT_SESSION_TIMEOUT_S, ImportStrategy, validate_base_url,
+    validate_debounce, validate_session_timeout,
 };
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
 use ventros_domain::ids::ChannelId;
-use ventros_domain::tenancy::{validate_name, Scope};
+use ventros_domain::tenancy::{Scope, validate_name};
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateChannel {
@@ -30,14 +30,23 @@ pub async fn create_channel(
     let now = clock.now();
     let session = cmd.waha_session.trim();
     if session.is_empty() || session.len() > 100 {
-        return Err(AppError::validation("waha.session", "must be 1 to 100 characters"));
+        return Err(AppError::validation(
+            "waha.session",
+            "must be 1 to 100 characters",
+        ));
     }
     if cmd.waha_api_key.len() > 500 {
-        return Err(AppError::validation("waha.api_key", "must be at most 500 characters"));
+        return Err(AppError::validation(
+            "waha.api_key",
+            "must be at most 500 characters",
+        ));
     }
     let hmac = cmd.webhook_hmac_key.filter(|k| !k.is_empty());
     if hmac.as_ref().is_some_and(|k| k.len() < 16 || k.len() > 500) {
-        return Err(AppError::validation("webhook_hmac_key", "must be 16 to 500 characters"));
+        return Err(AppError::validation(
+            "webhook_hmac_key",
+            "must be 16 to 500 characters",
+        ));
     }
     let channel = Channel {
         id: ChannelId::new(),
@@ -49,9 +58,12 @@ pub async fn create_channel(
         waha_session: session.to_string(),
         webhook_hmac_key: hmac,
         status: "UNKNOWN".into(),
-        debounce_timeout_ms: validate_debounce(cmd.debounce_timeout_ms.unwrap_or(DEFAULT_DEBOUNCE_MS))?,
+        debounce_timeout_ms: validate_debounce(
+            cmd.debounce_timeout_ms.unwrap_or(DEFAULT_DEBOUNCE_MS),
+        )?,
         session_timeout_seconds: validate_session_timeout(
-            cmd.session_timeout_seconds.unwrap_or(DEFAULT_SESSION_TIMEOUT_S),
+            cmd.session_timeout_seconds
+                .unwrap_or(DEFAULT_SESSION_TIMEOUT_S),
         )?,
         import_strategy: ImportStrategy::parse(cmd.import_strategy.as_deref().unwrap_or("none"))?,
         created_at: now,

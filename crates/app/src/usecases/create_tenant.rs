@@ -4,7 +4,9 @@ use crate::secrets::{hash_password, new_api_key};
 use serde::Serialize;
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
 use ventros_domain::ids::{ApiKeyId, ProjectId, TenantId, UserId};
-use ventros_domain::tenancy::{validate_email, validate_name, ApiKey, Project, Role, Scope, Tenant, User};
+use ventros_domain::tenancy::{
+    ApiKey, Project, Role, Scope, Tenant, User, validate_email, validate_name,
+};
 
 #[derive(Debug, Clone)]
 pub struct CreateTenant {
@@ -23,13 +25,26 @@ pub struct TenantCreated {
 }
 
 /// Creates a tenant with a default project, an admin user and an admin API key.
-pub async fn create_tenant(store: &dyn Store, clock: &dyn Clock, cmd: CreateTenant) -> AppResult<TenantCreated> {
+pub async fn create_tenant(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    cmd: CreateTenant,
+) -> AppResult<TenantCreated> {
     let now = clock.now();
     let name = validate_name("name", &cmd.name)?;
     let email = validate_email(&cmd.admin_email)?;
     let password_hash = hash_password(&cmd.admin_password)?;
-    let tenant = Tenant { id: TenantId::new(), name: name.clone(), created_at: now };
-    let project = Project { id: ProjectId::new(), tenant_id: tenant.id, name: "Default".into(), created_at: now };
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: name.clone(),
+        created_at: now,
+    };
+    let project = Project {
+        id: ProjectId::new(),
+        tenant_id: tenant.id,
+        name: "Default".into(),
+        created_at: now,
+    };
     let admin = User {
         id: UserId::new(),
         tenant_id: tenant.id,
@@ -51,9 +66,15 @@ pub async fn create_tenant(store: &dyn Store, clock: &dyn Clock, cmd: CreateTena
         created_at: now,
         revoked_at: None,
     };
-    let scope = Scope { tenant_id: tenant.id, project_id: project.id };
+    let scope = Scope {
+        tenant_id: tenant.id,
+        project_id: project.id,
+    };
     let event = EventEnvelope::new(
-        &EventContext { source: "cli".into(), ..Default::default() },
+        &EventContext {
+            source: "cli".into(),
+            ..Default::default()
+        },
         scope.tenant_id,
         scope.project_id,
         EventType::TenantCreated,
@@ -61,7 +82,20 @@ pub async fn create_tenant(store: &dyn Store, clock: &dyn Clock, cmd: CreateTena
         now,
         serde_json::json!({"tenant_id": tenant.id, "name": name, "project_id": project.id}),
     );
-    let out = TenantCreated { tenant_id: tenant.id, project_id: project.id, user_id: admin.id, api_key: key };
-    store.create_tenant(&NewTenant { tenant, project, admin, api_key, event }).await?;
+    let out = TenantCreated {
+        tenant_id: tenant.id,
+        project_id: project.id,
+        user_id: admin.id,
+        api_key: key,
+    };
+    store
+        .create_tenant(&NewTenant {
+            tenant,
+            project,
+            admin,
+            api_key,
+            event,
+        })
+        .await?;
     Ok(out)
 }

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use uuid::Uuid;
 use ventros_domain::chat::Chat;
 use ventros_domain::contact::Contact;
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
 use ventros_domain::message::Message;
 use ventros_domain::session::Session;
 use ventros_domain::tenancy::Scope;
-use uuid::Uuid;
 
 pub(crate) struct Emitter<'a> {
     pub scope: Scope,

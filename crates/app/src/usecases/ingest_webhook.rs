@@ -4,7 +4,9 @@
 use crate::error::AppResult;
 use crate::gateway::{GroupChange, InboundDelivery, InboundEvent, InboundMessage};
 use crate::ports::{Clock, ContactOutcome, DeliveryRecord, IngestTx, Store, WebhookChannel};
-use crate::usecases::ingest_events::{chat_payload, contact_payload, message_payload, session_payload, Emitter};
+use crate::usecases::ingest_events::{
+    Emitter, chat_payload, contact_payload, message_payload, session_payload,
+};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
@@ -65,32 +67,93 @@ pub async fn ingest_webhook(
     }
     let ctx = EventContext {
         source: ctx.source.clone(),
-        correlation_id: ctx.correlation_id.clone().or_else(|| Some(delivery.dedupe_key.clone())),
+        correlation_id: ctx
+            .correlation_id
+            .clone()
+            .or_else(|| Some(delivery.dedupe_key.clone())),
         causation_id: Some(delivery.dedupe_key.clone()),
     };
-    let mut em = Emitter { scope: channel.scope, ctx: &ctx, now, events: Vec::new() };
+    let mut em = Emitter {
+        scope: channel.scope,
+        ctx: &ctx,
+        now,
+        events: Vec::new(),
+    };
     let fallback_at = delivery.occurred_at.unwrap_or(now);
-    let mut ing = Ingest { tx: tx.as_mut(), em: &mut em, channel, now };
+    let mut ing = Ingest {
+        tx: tx.as_mut(),
+        em: &mut em,
+        channel,
+        now,
+    };
     let outcome = match delivery.event {
-        InboundEvent::Message(m) => ing.message(m, fallback_at).await?,
-        InboundEvent::Ack { key, from_me, status } => {
+        InboundEvent::Message(m) => ing.message(*m, fallback_at).await?,
+        InboundEvent::Ack {
+            key,
+            from_me,
+            status,
+        } => {
             let from_me = key.from_me.unwrap_or(from_me);
             ing.ack(from_me, &key.raw_id, status).await?
         }
         InboundEvent::Revoked { raw_id, .. } => ing.revoked(&raw_id, fallback_at).await?,
-        InboundEvent::Edited { raw_id, body, at, .. } => ing.edited(&raw_id, body, at.unwrap_or(fallback_at)).await?,
-        InboundEvent::Reaction { target, reactor, from_me, text, .. } => {
-            let reactor = if from_me { "me".to_string() } else { reactor.map(|j| j.to_string()).unwrap_or_else(|| "unknown".into()) };
-            ing.reaction(target.from_me, &target.raw_id, &reactor, &text).await?
+        InboundEvent::Edited {
+            raw_id, body, at, ..
+        } => ing.edited(&raw_id, body, at.unwrap_or(fallback_at)).await?,
+        InboundEvent::Reaction {
+            target,
+            reactor,
+            from_me,
+            text,
+            ..
+        } => {
+            let reactor = if from_me {
+                "me".to_string()
+            } else {
+                reactor
+                    .map(|j| j.to_string())
+                    .unwrap_or_else(|| "unknown".into())
+            };
+            ing.reaction(target.from_me, &target.raw_id, &reactor, &text)
+                .await?
         }
         InboundEvent::SessionStatus { status } => ing.session_status(&status).await?,
         InboundEvent::Presence { chat, presences } => ing.presence(&chat, presences).await?,
         InboundEvent::Group(g) => ing.group(g, fallback_at).await?,
-        InboundEvent::Call { call_event, call_id, from, is_video, is_group, at } => {
-            ing.call(&call_event, &call_id, from, is_video, is_group, at.unwrap_or(fallback_at)).await?
+        InboundEvent::Call {
+            call_event,
+            call_id,
+            from,
+            is_video,
+            is_group,
+            at,
+        } => {
+            ing.call(
+                &call_event,
+                &call_id,
+                from,
+                is_video,
+                is_group,
+                at.unwrap_or(fallback_at),
+            )
+            .await?
         }
-        InboundEvent::PollVote { poll, voter, selected, failed, at } => {
-            ing.poll_vote(&poll.raw_id, poll.from_me, voter, &selected, failed, at.unwrap_or(fallback_at)).await?
+        InboundEvent::PollVote {
+            poll,
+            voter,
+            selected,
+            failed,
+            at,
+        } => {
+            ing.poll_vote(
+                &poll.raw_id,
+                poll.from_me,
+                voter,
+                &selected,
+                failed,
+                at.unwrap_or(fallback_at),
+            )
+            .await?
         }
         InboundEvent::Unhandled { reason } => IngestOutcome::Ignored(reason),
     };
@@ -117,8 +180,18 @@ struct Ingest<'a, 'e, 'c> {
 
 fn sighting_of(jid: &Jid, push_name: Option<String>) -> Option<ContactSighting> {
     let s = match jid.kind() {
-        JidKind::Person => ContactSighting { phone: jid.phone(), wa_id: Some(jid.to_string()), lid: None, push_name },
-        JidKind::Lid => ContactSighting { phone: None, wa_id: None, lid: Some(jid.to_string()), push_name },
+        JidKind::Person => ContactSighting {
+            phone: jid.phone(),
+            wa_id: Some(jid.to_string()),
+            lid: None,
+            push_name,
+        },
+        JidKind::Lid => ContactSighting {
+            phone: None,
+            wa_id: None,
+            lid: Some(jid.to_string()),
+            push_name,
+        },
         _ => return None,
     };
     s.has_identity().then_some(s)
@@ -130,10 +203,16 @@ impl Ingest<'_, '_, '_> {
     }
 
     /// Upserts a contact and emits `contact.created` / `contact.updated`.
-    async fn contact(&mut self, s: &ContactSighting) -> AppResult<ventros_domain::contact::Contact> {
+    async fn contact(
+        &mut self,
+        s: &ContactSighting,
+    ) -> AppResult<ventros_domain::contact::Contact> {
         let (c, outcome) = self.tx.upsert_contact(s, self.now).await?;
         match outcome {
-            ContactOutcome::Created => self.em.emit(EventType::ContactCreated, c.id.0, contact_payload(&c)),
+            ContactOutcome::Created => {
+                self.em
+                    .emit(EventType::ContactCreated, c.id.0, contact_payload(&c))
+            }
             ContactOutcome::Updated(ch) => {
                 let mut p = contact_payload(&c);
                 p["changed"] = json!(ch.field_names());
@@ -144,7 +223,13 @@ impl Ingest<'_, '_, '_> {
         Ok(c)
     }
 
-    async fn chat(&mut self, jid: &Jid, kind: ChatKind, contact: Option<&ventros_domain::contact::Contact>, subject: Option<String>) -> AppResult<Chat> {
+    async fn chat(
+        &mut self,
+        jid: &Jid,
+        kind: ChatKind,
+        contact: Option<&ventros_domain::contact::Contact>,
+        subject: Option<String>,
+    ) -> AppResult<Chat> {
         let new = Chat {
             id: ChatId::new(),
             tenant_id: self.channel.scope.tenant_id,
@@ -159,17 +244,29 @@ impl Ingest<'_, '_, '_> {
         };
         let (chat, created) = self.tx.upsert_chat(&new).await?;
         if created {
-            self.em.emit(EventType::ChatCreated, chat.id.0, chat_payload(&chat));
+            self.em
+                .emit(EventType::ChatCreated, chat.id.0, chat_payload(&chat));
         }
         Ok(chat)
     }
 
-    async fn message(&mut self, m: InboundMessage, fallback_at: DateTime<Utc>) -> AppResult<IngestOutcome> {
+    async fn message(
+        &mut self,
+        m: InboundMessage,
+        fallback_at: DateTime<Utc>,
+    ) -> AppResult<IngestOutcome> {
         let Some(kind) = ChatKind::of(&m.key.chat) else {
-            return Ok(IngestOutcome::Ignored("status broadcasts are not conversations".into()));
+            return Ok(IngestOutcome::Ignored(
+                "status broadcasts are not conversations".into(),
+            ));
         };
         let from_me = m.key.from_me.unwrap_or(m.from_me);
-        if self.tx.find_message(self.channel_id(), Some(from_me), &m.key.raw_id).await?.is_some() {
+        if self
+            .tx
+            .find_message(self.channel_id(), Some(from_me), &m.key.raw_id)
+            .await?
+            .is_some()
+        {
             return Ok(IngestOutcome::Duplicate);
         }
         let at = m.at.unwrap_or(fallback_at);
@@ -184,7 +281,10 @@ impl Ingest<'_, '_, '_> {
                 (c.clone(), if from_me { None } else { c })
             }
             ChatKind::Group => {
-                let sender = match (from_me, m.participant.as_ref().or(m.key.participant.as_ref())) {
+                let sender = match (
+                    from_me,
+                    m.participant.as_ref().or(m.key.participant.as_ref()),
+                ) {
                     (false, Some(p)) => match sighting_of(p, push) {
                         Some(s) => Some(self.contact(&s).await?),
                         None => None,
@@ -195,7 +295,9 @@ impl Ingest<'_, '_, '_> {
             }
             ChatKind::Channel => (None, None),
         };
-        let chat = self.chat(&m.key.chat, kind, chat_contact.as_ref(), None).await?;
+        let chat = self
+            .chat(&m.key.chat, kind, chat_contact.as_ref(), None)
+            .await?;
         let new_session = Session {
             id: SessionId::new(),
             tenant_id: self.channel.scope.tenant_id,
@@ -220,8 +322,16 @@ impl Ingest<'_, '_, '_> {
             (true, false) => (Direction::Outbound, SenderKind::PhoneApp),
             (true, true) => (Direction::Outbound, SenderKind::System),
         };
-        let initial = if from_me { DeliveryStatus::Sent } else { DeliveryStatus::Delivered };
-        let status = match self.tx.take_pending_ack(self.channel_id(), from_me, &m.key.raw_id).await? {
+        let initial = if from_me {
+            DeliveryStatus::Sent
+        } else {
+            DeliveryStatus::Delivered
+        };
+        let status = match self
+            .tx
+            .take_pending_ack(self.channel_id(), from_me, &m.key.raw_id)
+            .await?
+        {
             Some(early) => initial.advance(early),
             None => initial,
         };
@@ -229,7 +339,11 @@ impl Ingest<'_, '_, '_> {
         let sender_wa_id = if from_me {
             None
         } else {
-            m.participant.as_ref().or(m.key.participant.as_ref()).map(|j| j.to_string()).or_else(|| Some(m.key.chat.to_string()))
+            m.participant
+                .as_ref()
+                .or(m.key.participant.as_ref())
+                .map(|j| j.to_string())
+                .or_else(|| Some(m.key.chat.to_string()))
         };
         let message = Message {
             id: MessageId::new(),
@@ -264,11 +378,25 @@ impl Ingest<'_, '_, '_> {
             // Lost a race with a concurrent delivery of the same message.
             return Ok(IngestOutcome::Duplicate);
         }
-        self.tx.touch_session(session.id, chat.id, &SessionTouch::of(direction, sender_kind, at)).await?;
+        self.tx
+            .touch_session(
+                session.id,
+                chat.id,
+                &SessionTouch::of(direction, sender_kind, at),
+            )
+            .await?;
         if opened {
-            self.em.emit(EventType::SessionStarted, session.id.0, session_payload(&session));
+            self.em.emit(
+                EventType::SessionStarted,
+                session.id.0,
+                session_payload(&session),
+            );
         }
-        let t = if direction == Direction::Inbound { EventType::MessageReceived } else { EventType::MessageSent };
+        let t = if direction == Direction::Inbound {
+            EventType::MessageReceived
+        } else {
+            EventType::MessageSent
+        };
         self.em.emit(t, message.id.0, message_payload(&message));
         Ok(IngestOutcome::Processed)
     }
@@ -280,15 +408,31 @@ impl Ingest<'_, '_, '_> {
             Ok(k) => (k.from_me, k.raw_id),
             Err(_) => (None, r.to_string()),
         };
-        Ok(self.tx.find_message(self.channel_id(), from_me, &raw).await?.map(|m| m.id))
+        Ok(self
+            .tx
+            .find_message(self.channel_id(), from_me, &raw)
+            .await?
+            .map(|m| m.id))
     }
 
-    async fn ack(&mut self, from_me: bool, raw_id: &str, status: DeliveryStatus) -> AppResult<IngestOutcome> {
-        match self.tx.find_message(self.channel_id(), Some(from_me), raw_id).await? {
+    async fn ack(
+        &mut self,
+        from_me: bool,
+        raw_id: &str,
+        status: DeliveryStatus,
+    ) -> AppResult<IngestOutcome> {
+        match self
+            .tx
+            .find_message(self.channel_id(), Some(from_me), raw_id)
+            .await?
+        {
             Some(m) => {
                 let next = m.status.advance(status);
                 if next == m.status {
-                    return Ok(IngestOutcome::Ignored(format!("status stays {}", m.status.as_str())));
+                    return Ok(IngestOutcome::Ignored(format!(
+                        "status stays {}",
+                        m.status.as_str()
+                    )));
                 }
                 self.tx.set_message_status(m.id, next).await?;
                 self.em.emit(
@@ -300,14 +444,22 @@ impl Ingest<'_, '_, '_> {
                 Ok(IngestOutcome::Processed)
             }
             None => {
-                self.tx.keep_pending_ack(self.channel_id(), from_me, raw_id, status, self.now).await?;
-                Ok(IngestOutcome::Unmatched("ack kept until its message arrives".into()))
+                self.tx
+                    .keep_pending_ack(self.channel_id(), from_me, raw_id, status, self.now)
+                    .await?;
+                Ok(IngestOutcome::Unmatched(
+                    "ack kept until its message arrives".into(),
+                ))
             }
         }
     }
 
     async fn revoked(&mut self, raw_id: &str, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
-        let Some(m) = self.tx.find_message(self.channel_id(), None, raw_id).await? else {
+        let Some(m) = self
+            .tx
+            .find_message(self.channel_id(), None, raw_id)
+            .await?
+        else {
             return Ok(IngestOutcome::Unmatched("revoked message not found".into()));
         };
         if m.deleted {
@@ -322,14 +474,25 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    async fn edited(&mut self, raw_id: &str, body: Option<String>, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
-        let Some(m) = self.tx.find_message(self.channel_id(), None, raw_id).await? else {
+    async fn edited(
+        &mut self,
+        raw_id: &str,
+        body: Option<String>,
+        at: DateTime<Utc>,
+    ) -> AppResult<IngestOutcome> {
+        let Some(m) = self
+            .tx
+            .find_message(self.channel_id(), None, raw_id)
+            .await?
+        else {
             return Ok(IngestOutcome::Unmatched("edited message not found".into()));
         };
         if m.body == body {
             return Ok(IngestOutcome::Ignored("body unchanged".into()));
         }
-        self.tx.edit_message(m.id, m.body.as_deref(), body.as_deref(), at).await?;
+        self.tx
+            .edit_message(m.id, m.body.as_deref(), body.as_deref(), at)
+            .await?;
         self.em.emit(
             EventType::MessageEdited,
             m.id.0,
@@ -339,8 +502,18 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    async fn reaction(&mut self, from_me: Option<bool>, raw_id: &str, reactor: &str, text: &str) -> AppResult<IngestOutcome> {
-        let Some(m) = self.tx.find_message(self.channel_id(), from_me, raw_id).await? else {
+    async fn reaction(
+        &mut self,
+        from_me: Option<bool>,
+        raw_id: &str,
+        reactor: &str,
+        text: &str,
+    ) -> AppResult<IngestOutcome> {
+        let Some(m) = self
+            .tx
+            .find_message(self.channel_id(), from_me, raw_id)
+            .await?
+        else {
             return Ok(IngestOutcome::Unmatched("reacted message not found".into()));
         };
         let mut reactions = match m.reactions {
@@ -369,7 +542,10 @@ impl Ingest<'_, '_, '_> {
 
     async fn session_status(&mut self, status: &str) -> AppResult<IngestOutcome> {
         let status = ventros_domain::channel::normalise_status(status);
-        let previous = self.tx.set_channel_status(self.channel_id(), &status, self.now).await?;
+        let previous = self
+            .tx
+            .set_channel_status(self.channel_id(), &status, self.now)
+            .await?;
         if previous == status {
             return Ok(IngestOutcome::Ignored(format!("status stays {status}")));
         }
@@ -381,17 +557,33 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    async fn presence(&mut self, chat: &Jid, presences: serde_json::Value) -> AppResult<IngestOutcome> {
-        let Some(c) = self.tx.find_chat(self.channel_id(), &chat.to_string()).await? else {
-            return Ok(IngestOutcome::Unmatched("presence for an unknown chat".into()));
+    async fn presence(
+        &mut self,
+        chat: &Jid,
+        presences: serde_json::Value,
+    ) -> AppResult<IngestOutcome> {
+        let Some(c) = self
+            .tx
+            .find_chat(self.channel_id(), &chat.to_string())
+            .await?
+        else {
+            return Ok(IngestOutcome::Unmatched(
+                "presence for an unknown chat".into(),
+            ));
         };
-        self.em.emit(EventType::ChatPresenceUpdated, c.id.0, json!({"chat_id": c.id, "contact_id": c.contact_id, "presences": presences}));
+        self.em.emit(
+            EventType::ChatPresenceUpdated,
+            c.id.0,
+            json!({"chat_id": c.id, "contact_id": c.contact_id, "presences": presences}),
+        );
         Ok(IngestOutcome::Processed)
     }
 
     async fn group(&mut self, g: GroupChange, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
         let at = g.at.unwrap_or(at);
-        let chat = self.chat(&g.group, ChatKind::Group, None, g.subject.clone()).await?;
+        let chat = self
+            .chat(&g.group, ChatKind::Group, None, g.subject.clone())
+            .await?;
         let (left, what) = match g.change.as_str() {
             "leave" => (true, "left"),
             "participants.leave" => (true, "participants_left"),
@@ -400,16 +592,28 @@ impl Ingest<'_, '_, '_> {
             other => (false, other.strip_prefix("participants.").unwrap_or(other)),
         };
         if g.change == "leave" {
-            self.tx.upsert_participants(chat.id, &[("me".into(), "left".into())], true, at).await?;
+            self.tx
+                .upsert_participants(chat.id, &[("me".into(), "left".into())], true, at)
+                .await?;
         }
         if !g.participants.is_empty() {
-            self.tx.upsert_participants(chat.id, &g.participants, left, at).await?;
+            self.tx
+                .upsert_participants(chat.id, &g.participants, left, at)
+                .await?;
         }
         if let (Some(s), false) = (g.subject.as_deref(), chat.subject == g.subject) {
             self.tx.set_chat_subject(chat.id, s).await?;
-            self.em.emit(EventType::ChatUpdated, chat.id.0, json!({"chat_id": chat.id, "subject": s}));
+            self.em.emit(
+                EventType::ChatUpdated,
+                chat.id.0,
+                json!({"chat_id": chat.id, "subject": s}),
+            );
         }
-        let parts: Vec<_> = g.participants.iter().map(|(id, role)| json!({"wa_id": id, "role": role})).collect();
+        let parts: Vec<_> = g
+            .participants
+            .iter()
+            .map(|(id, role)| json!({"wa_id": id, "role": role}))
+            .collect();
         self.em.emit(
             EventType::ChatParticipantsChanged,
             chat.id.0,
@@ -418,7 +622,15 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    async fn call(&mut self, call_event: &str, call_id: &str, from: Option<Jid>, is_video: bool, is_group: bool, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
+    async fn call(
+        &mut self,
+        call_event: &str,
+        call_id: &str,
+        from: Option<Jid>,
+        is_video: bool,
+        is_group: bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<IngestOutcome> {
         let Some(s) = from.as_ref().and_then(|j| sighting_of(j, None)) else {
             return Ok(IngestOutcome::Rejected("call without a caller".into()));
         };
@@ -431,11 +643,25 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    async fn poll_vote(&mut self, raw_id: &str, from_me: Option<bool>, voter: Option<Jid>, selected: &[String], failed: bool, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
+    async fn poll_vote(
+        &mut self,
+        raw_id: &str,
+        from_me: Option<bool>,
+        voter: Option<Jid>,
+        selected: &[String],
+        failed: bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<IngestOutcome> {
         if failed {
-            return Ok(IngestOutcome::Ignored("the gateway could not decrypt this vote".into()));
+            return Ok(IngestOutcome::Ignored(
+                "the gateway could not decrypt this vote".into(),
+            ));
         }
-        let Some(m) = self.tx.find_message(self.channel_id(), from_me, raw_id).await? else {
+        let Some(m) = self
+            .tx
+            .find_message(self.channel_id(), from_me, raw_id)
+            .await?
+        else {
             return Ok(IngestOutcome::Unmatched("poll not found".into()));
         };
         let voter = voter.map(|j| j.to_string()).unwrap_or_else(|| "me".into());

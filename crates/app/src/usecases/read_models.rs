@@ -14,32 +14,61 @@ use ventros_domain::tenancy::Scope;
 use ventros_domain::timeline::ContactEvent;
 
 pub async fn get_channel(store: &dyn Store, scope: Scope, id: ChannelId) -> AppResult<Channel> {
-    store.get_channel(scope, id).await?.ok_or(AppError::NotFound("channel"))
+    store
+        .get_channel(scope, id)
+        .await?
+        .ok_or(AppError::NotFound("channel"))
 }
 
 pub async fn get_contact(store: &dyn Store, scope: Scope, id: ContactId) -> AppResult<Contact> {
-    store.get_contact(scope, id).await?.ok_or(AppError::NotFound("contact"))
+    store
+        .get_contact(scope, id)
+        .await?
+        .ok_or(AppError::NotFound("contact"))
 }
 
-pub async fn list_contacts(store: &dyn Store, scope: Scope, phone: Option<&str>, page: PageRequest) -> AppResult<Page<Contact>> {
+pub async fn list_contacts(
+    store: &dyn Store,
+    scope: Scope,
+    phone: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<Contact>> {
     let phone = phone.map(Phone::parse).transpose()?;
     store.list_contacts(scope, phone.as_ref(), page).await
 }
 
-pub async fn list_chats(store: &dyn Store, scope: Scope, f: &ChatFilter, page: PageRequest) -> AppResult<Page<Chat>> {
+pub async fn list_chats(
+    store: &dyn Store,
+    scope: Scope,
+    f: &ChatFilter,
+    page: PageRequest,
+) -> AppResult<Page<Chat>> {
     store.list_chats(scope, f, page).await
 }
 
 pub async fn get_chat(store: &dyn Store, scope: Scope, id: ChatId) -> AppResult<Chat> {
-    store.get_chat(scope, id).await?.ok_or(AppError::NotFound("chat"))
+    store
+        .get_chat(scope, id)
+        .await?
+        .ok_or(AppError::NotFound("chat"))
 }
 
-pub async fn list_chat_messages(store: &dyn Store, scope: Scope, chat: ChatId, page: PageRequest) -> AppResult<Page<Message>> {
+pub async fn list_chat_messages(
+    store: &dyn Store,
+    scope: Scope,
+    chat: ChatId,
+    page: PageRequest,
+) -> AppResult<Page<Message>> {
     get_chat(store, scope, chat).await?;
     store.list_messages(scope, chat, page).await
 }
 
-pub async fn list_sessions(store: &dyn Store, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>> {
+pub async fn list_sessions(
+    store: &dyn Store,
+    scope: Scope,
+    f: &SessionFilter,
+    page: PageRequest,
+) -> AppResult<Page<Session>> {
     store.list_sessions(scope, f, page).await
 }
 

@@ -5,10 +5,10 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
 use ventros_app::ports::{Store, SystemClock};
-use ventros_app::usecases::create_tenant::{create_tenant, CreateTenant};
+use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_server::config::Config;
-use ventros_server::{start, Roles, Running};
-use ventros_storage_postgres::{provision_test_database, PgStore, TestDatabase};
+use ventros_server::{Roles, Running, start};
+use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 
 pub struct TestApp {
@@ -42,25 +42,57 @@ impl TestApp {
         Some(Self::boot(Arc::new(s.clone()), "", Some((s, db))).await)
     }
 
-    async fn boot(store: Arc<dyn Store>, url: &str, pg: Option<(PgStore, TestDatabase)>) -> TestApp {
+    async fn boot(
+        store: Arc<dyn Store>,
+        url: &str,
+        pg: Option<(PgStore, TestDatabase)>,
+    ) -> TestApp {
         let mut cfg = Config::for_database(url, "127.0.0.1:0");
         cfg.webhook_max_bytes = 64 * 1024;
-        let running = start(&cfg, store.clone(), Roles { http: true, workers: false }).await.unwrap();
-        TestApp { base: running.base_url(), running: Some(running), client: Client::new(), store, pg }
+        let running = start(
+            &cfg,
+            store.clone(),
+            Roles {
+                http: true,
+                workers: false,
+            },
+        )
+        .await
+        .unwrap();
+        TestApp {
+            base: running.base_url(),
+            running: Some(running),
+            client: Client::new(),
+            store,
+            pg,
+        }
     }
 
     pub async fn tenant(&self, name: &str) -> TenantKeys {
-        let t = create_tenant(self.store.as_ref(), &SystemClock, CreateTenant {
-            name: name.into(),
-            admin_email: format!("admin@{name}.example"),
-            admin_password: "long enough password".into(),
-        })
+        let t = create_tenant(
+            self.store.as_ref(),
+            &SystemClock,
+            CreateTenant {
+                name: name.into(),
+                admin_email: format!("admin@{name}.example"),
+                admin_password: "long enough password".into(),
+            },
+        )
         .await
         .unwrap();
-        TenantKeys { api_key: t.api_key, tenant_id: t.tenant_id.to_string() }
+        TenantKeys {
+            api_key: t.api_key,
+            tenant_id: t.tenant_id.to_string(),
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut r = self.client.request(method, format!("{}{path}", self.base));
         if let Some(k) = key {
             r = r.bearer_auth(k);
@@ -71,15 +103,27 @@ impl TestApp {
         let resp = r.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(key), None).await
     }
 
-    pub async fn webhook(&self, channel: &str, body: &[u8], headers: &[(&str, &str)]) -> (StatusCode, Value) {
-        let mut r = self.client.post(format!("{}/webhooks/waha/{channel}", self.base)).header("content-type", "application/json").body(body.to_vec());
+    pub async fn webhook(
+        &self,
+        channel: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut r = self
+            .client
+            .post(format!("{}/webhooks/waha/{channel}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
@@ -93,13 +137,21 @@ impl TestApp {
         if let Some(h) = hmac {
             body["webhook_hmac_key"] = serde_json::json!(h);
         }
-        let (s, v) = self.call(Method::POST, "/v1/channels", Some(key), Some(body)).await;
+        let (s, v) = self
+            .call(Method::POST, "/v1/channels", Some(key), Some(body))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v
     }
 
     pub async fn drain(&self) -> usize {
-        self.running.as_ref().unwrap().relay.run_until_idle().await.unwrap()
+        self.running
+            .as_ref()
+            .unwrap()
+            .relay
+            .run_until_idle()
+            .await
+            .unwrap()
     }
 
     pub async fn stop(mut self) {

@@ -1,15 +1,19 @@
+use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{ChannelOut, CreateChannelIn};
 use crate::error::ApiError;
-use crate::extract::{path_id, ApiJson};
-use crate::AppState;
+use crate::extract::{ApiJson, path_id};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
-use ventros_app::usecases::create_channel::{create_channel, CreateChannel};
+use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::read_models;
 
-pub async fn create(State(s): State<AppState>, p: Principal, ApiJson(b): ApiJson<CreateChannelIn>) -> Result<(StatusCode, Json<ChannelOut>), ApiError> {
+pub async fn create(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiJson(b): ApiJson<CreateChannelIn>,
+) -> Result<(StatusCode, Json<ChannelOut>), ApiError> {
     p.require_admin("create channels")?;
     let cmd = CreateChannel {
         name: b.name,
@@ -26,7 +30,11 @@ pub async fn create(State(s): State<AppState>, p: Principal, ApiJson(b): ApiJson
     Ok((StatusCode::CREATED, Json(ChannelOut::new(c, &s.public_url))))
 }
 
-pub async fn get(State(s): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<ChannelOut>, ApiError> {
+pub async fn get(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<ChannelOut>, ApiError> {
     let id = path_id(&id, "channel")?;
     let c = read_models::get_channel(s.store.as_ref(), p.scope, id.into()).await?;
     Ok(Json(ChannelOut::new(c, &s.public_url)))

@@ -1,12 +1,12 @@
 //! Reads of contacts, chats, messages, sessions, the contact timeline and the event feed.
 
+use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::ListResponse;
 use crate::error::ApiError;
-use crate::extract::{path_id, query_id, ApiQuery};
-use crate::AppState;
-use axum::extract::{Path, State};
+use crate::extract::{ApiQuery, path_id, query_id};
 use axum::Json;
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::json;
 use ventros_app::page::PageRequest;
@@ -31,15 +31,29 @@ pub struct ContactsQuery {
     cursor: Option<String>,
 }
 
-pub async fn list_contacts(State(s): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ContactsQuery>) -> Result<Json<ListResponse<Contact>>, ApiError> {
+pub async fn list_contacts(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<ContactsQuery>,
+) -> Result<Json<ListResponse<Contact>>, ApiError> {
     let pg = page(q.limit, q.cursor.as_deref())?;
     let phone = q.phone.as_deref().filter(|s| !s.is_empty());
-    Ok(Json(read_models::list_contacts(s.store.as_ref(), p.scope, phone, pg).await?.into()))
+    Ok(Json(
+        read_models::list_contacts(s.store.as_ref(), p.scope, phone, pg)
+            .await?
+            .into(),
+    ))
 }
 
-pub async fn get_contact(State(s): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
+pub async fn get_contact(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Contact>, ApiError> {
     let id = path_id(&id, "contact")?;
-    Ok(Json(read_models::get_contact(s.store.as_ref(), p.scope, id.into()).await?))
+    Ok(Json(
+        read_models::get_contact(s.store.as_ref(), p.scope, id.into()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,7 +78,11 @@ pub async fn contact_events(
         category: q.category.filter(|s| !s.is_empty()),
     };
     let pg = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(read_models::list_contact_events(s.store.as_ref(), p.scope, id.into(), &f, pg).await?.into()))
+    Ok(Json(
+        read_models::list_contact_events(s.store.as_ref(), p.scope, id.into(), &f, pg)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,20 +94,33 @@ pub struct ChatsQuery {
     cursor: Option<String>,
 }
 
-pub async fn list_chats(State(s): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ChatsQuery>) -> Result<Json<ListResponse<Chat>>, ApiError> {
+pub async fn list_chats(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<ChatsQuery>,
+) -> Result<Json<ListResponse<Chat>>, ApiError> {
     let f = ChatFilter {
         contact_id: query_id(q.contact_id.as_deref(), "contact_id")?.map(Into::into),
         channel_id: query_id(q.channel_id.as_deref(), "channel_id")?.map(Into::into),
     };
     let pg = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(read_models::list_chats(s.store.as_ref(), p.scope, &f, pg).await?.into()))
+    Ok(Json(
+        read_models::list_chats(s.store.as_ref(), p.scope, &f, pg)
+            .await?
+            .into(),
+    ))
 }
 
-pub async fn get_chat(State(s): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_chat(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_id(&id, "chat")?;
     let chat = read_models::get_chat(s.store.as_ref(), p.scope, id.into()).await?;
     let participants = s.store.list_participants(p.scope, chat.id).await?;
-    let mut v = serde_json::to_value(&chat).map_err(|e| ApiError::App(ventros_app::AppError::Internal(e.to_string())))?;
+    let mut v = serde_json::to_value(&chat)
+        .map_err(|e| ApiError::App(ventros_app::AppError::Internal(e.to_string())))?;
     v["participants"] = json!(participants);
     Ok(Json(v))
 }
@@ -102,7 +133,11 @@ pub async fn chat_messages(
 ) -> Result<Json<ListResponse<Message>>, ApiError> {
     let id = path_id(&id, "chat")?;
     let pg = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(read_models::list_chat_messages(s.store.as_ref(), p.scope, id.into(), pg).await?.into()))
+    Ok(Json(
+        read_models::list_chat_messages(s.store.as_ref(), p.scope, id.into(), pg)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,16 +149,28 @@ pub struct SessionsQuery {
     cursor: Option<String>,
 }
 
-pub async fn list_sessions(State(s): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<SessionsQuery>) -> Result<Json<ListResponse<Session>>, ApiError> {
+pub async fn list_sessions(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<SessionsQuery>,
+) -> Result<Json<ListResponse<Session>>, ApiError> {
     let f = SessionFilter {
         contact_id: query_id(q.contact_id.as_deref(), "contact_id")?.map(Into::into),
         chat_id: query_id(q.chat_id.as_deref(), "chat_id")?.map(Into::into),
     };
     let pg = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(read_models::list_sessions(s.store.as_ref(), p.scope, &f, pg).await?.into()))
+    Ok(Json(
+        read_models::list_sessions(s.store.as_ref(), p.scope, &f, pg)
+            .await?
+            .into(),
+    ))
 }
 
-pub async fn list_events(State(s): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<crate::dto::PageQuery>) -> Result<Json<ListResponse<EventEnvelope>>, ApiError> {
+pub async fn list_events(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<crate::dto::PageQuery>,
+) -> Result<Json<ListResponse<EventEnvelope>>, ApiError> {
     let pg = page(q.limit, q.cursor.as_deref())?;
     Ok(Json(s.store.list_events(p.scope, pg).await?.into()))
 }

@@ -1,9 +1,9 @@
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 pub async fn health() -> Json<serde_json::Value> {
@@ -23,7 +23,11 @@ pub async fn ready(State(s): State<AppState>) -> Response {
         .into_response(),
         (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": s.store.backend()}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "database": s.store.backend()})),
+            )
+                .into_response()
         }
     }
 }

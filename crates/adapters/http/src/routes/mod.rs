@@ -4,8 +4,8 @@ mod health;
 mod webhooks;
 
 use crate::AppState;
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 
 /// Every route of the API. The composition root adds tracing and request-id layers.
 pub fn router(state: AppState) -> Router {
@@ -17,7 +17,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/channels/{id}", get(channels::get))
         .route("/v1/contacts", get(conversations::list_contacts))
         .route("/v1/contacts/{id}", get(conversations::get_contact))
-        .route("/v1/contacts/{id}/events", get(conversations::contact_events))
+        .route(
+            "/v1/contacts/{id}/events",
+            get(conversations::contact_events),
+        )
         .route("/v1/chats", get(conversations::list_chats))
         .route("/v1/chats/{id}", get(conversations::get_chat))
         .route("/v1/chats/{id}/messages", get(conversations::chat_messages))

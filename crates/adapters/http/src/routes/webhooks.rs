@@ -1,24 +1,34 @@
 //! `POST /webhooks/waha/{channel_id}` — DESIGN §5.
 
+use crate::AppState;
 use crate::auth::correlation;
 use crate::error::ApiError;
-use crate::AppState;
+use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_LENGTH;
-use axum::Json;
 use serde_json::json;
 use ventros_app::gateway::DecodeError;
-use ventros_app::usecases::ingest_webhook::{ingest_webhook, IngestOutcome};
+use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::EventContext;
 
-pub async fn receive(State(s): State<AppState>, Path(channel_id): Path<String>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn receive(
+    State(s): State<AppState>,
+    Path(channel_id): Path<String>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = s.webhook_max_bytes;
-    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge { limit })?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge { limit })?;
 
     let channel = match uuid::Uuid::parse_str(&channel_id) {
         Ok(id) => s.store.webhook_channel(id.into()).await?,
@@ -26,15 +36,26 @@ pub async fn receive(State(s): State<AppState>, Path(channel_id): Path<String>, 
     }
     .ok_or(ApiError::WebhookUnauthorized)?;
     if let Some(key) = &channel.hmac_key {
-        let sig = parts.headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
+        let sig = parts
+            .headers
+            .get("x-webhook-hmac")
+            .and_then(|v| v.to_str().ok());
         if !s.decoder.verify(key, &bytes, sig) {
             return Err(ApiError::WebhookUnauthorized);
         }
     }
-    let delivery = s.decoder.decode(&bytes).map_err(|DecodeError::Malformed(m)| ApiError::BadJson(m))?;
+    let delivery = s
+        .decoder
+        .decode(&bytes)
+        .map_err(|DecodeError::Malformed(m)| ApiError::BadJson(m))?;
     let event_name = delivery.event_name.clone();
-    let ctx = EventContext { source: "waha".into(), correlation_id: correlation(&parts), causation_id: None };
-    let outcome = ingest_webhook(s.store.as_ref(), s.clock.as_ref(), &channel, delivery, &ctx).await?;
+    let ctx = EventContext {
+        source: "waha".into(),
+        correlation_id: correlation(&parts),
+        causation_id: None,
+    };
+    let outcome =
+        ingest_webhook(s.store.as_ref(), s.clock.as_ref(), &channel, delivery, &ctx).await?;
     let (status, detail) = match &outcome {
         IngestOutcome::Processed => ("processed", None),
         IngestOutcome::Duplicate => ("duplicate", None),
@@ -42,7 +63,10 @@ pub async fn receive(State(s): State<AppState>, Path(channel_id): Path<String>, 
         IngestOutcome::Rejected(r) => ("rejected", Some(r.as_str())),
         IngestOutcome::Unmatched(r) => ("unmatched", Some(r.as_str())),
     };
-    if matches!(outcome, IngestOutcome::Processed | IngestOutcome::Ignored(_) | IngestOutcome::Unmatched(_)) {
+    if matches!(
+        outcome,
+        IngestOutcome::Processed | IngestOutcome::Ignored(_) | IngestOutcome::Unmatched(_)
+    ) {
         s.relay_wake.notify_one();
     }
     tracing::debug!(channel = %channel.channel_id, event = %event_name, status, "webhook ingested");

@@ -1,4 +1,4 @@
-use crate::support::{count, events, ingest, tenant, DynStore};
+use crate::support::{DynStore, count, events, ingest, tenant};
 use rand::seq::SliceRandom;
 use std::sync::Arc;
 use ventros_app::ports::ChatFilter;
@@ -7,7 +7,14 @@ use ventros_waha::sample;
 
 pub async fn concurrent_deliveries_of_one_message(store: DynStore) {
     let t = Arc::new(tenant(&store, "acme").await);
-    let body = Arc::new(sample::text_message(Some("evt_same"), "5511999998888", "RACE", false, "hi", 1_700_000_000));
+    let body = Arc::new(sample::text_message(
+        Some("evt_same"),
+        "5511999998888",
+        "RACE",
+        false,
+        "hi",
+        1_700_000_000,
+    ));
     let mut any = serde_json::from_slice::<serde_json::Value>(&body).unwrap();
     let mut tasks = Vec::new();
     for i in 0..50 {
@@ -33,9 +40,21 @@ pub async fn concurrent_deliveries_of_one_message(store: DynStore) {
     assert_eq!(count(&ev, "message.received"), 1);
     assert_eq!(count(&ev, "contact.created"), 1);
     assert_eq!(count(&ev, "session.started"), 1);
-    let chats = store.list_chats(t.scope, &ChatFilter::default(), crate::support::all()).await.unwrap().data;
+    let chats = store
+        .list_chats(t.scope, &ChatFilter::default(), crate::support::all())
+        .await
+        .unwrap()
+        .data;
     assert_eq!(chats.len(), 1);
-    assert_eq!(store.list_messages(t.scope, chats[0].id, crate::support::all()).await.unwrap().data.len(), 1);
+    assert_eq!(
+        store
+            .list_messages(t.scope, chats[0].id, crate::support::all())
+            .await
+            .unwrap()
+            .data
+            .len(),
+        1
+    );
 }
 
 pub async fn thousand_messages_twice_shuffled(store: DynStore) {
@@ -43,7 +62,14 @@ pub async fn thousand_messages_twice_shuffled(store: DynStore) {
     let mut bodies = Vec::new();
     for i in 0..1000u32 {
         let phone = format!("55119{:08}", i % 40);
-        let b = sample::text_message(Some(&format!("evt_{i}")), &phone, &format!("RAW{i:05}"), i % 3 == 0, &format!("m{i}"), 1_700_000_000 + i64::from(i));
+        let b = sample::text_message(
+            Some(&format!("evt_{i}")),
+            &phone,
+            &format!("RAW{i:05}"),
+            i % 3 == 0,
+            &format!("m{i}"),
+            1_700_000_000 + i64::from(i),
+        );
         bodies.push(b.clone());
         bodies.push(b);
     }
@@ -67,17 +93,28 @@ pub async fn thousand_messages_twice_shuffled(store: DynStore) {
         processed += task.await.unwrap();
     }
     assert_eq!(processed, 1000);
-    let chats = store.list_chats(t.scope, &ChatFilter::default(), crate::support::all()).await.unwrap().data;
+    let chats = store
+        .list_chats(t.scope, &ChatFilter::default(), crate::support::all())
+        .await
+        .unwrap()
+        .data;
     assert_eq!(chats.len(), 40);
     let mut total = 0;
     for c in &chats {
         let mut cursor: Option<String> = None;
         loop {
             let p = store
-                .list_messages(t.scope, c.id, ventros_app::page::PageRequest::new(Some(7), cursor.as_deref()).unwrap())
+                .list_messages(
+                    t.scope,
+                    c.id,
+                    ventros_app::page::PageRequest::new(Some(7), cursor.as_deref()).unwrap(),
+                )
                 .await
                 .unwrap();
-            assert!(p.data.windows(2).all(|w| w[0].sent_at <= w[1].sent_at), "ordered by timestamp");
+            assert!(
+                p.data.windows(2).all(|w| w[0].sent_at <= w[1].sent_at),
+                "ordered by timestamp"
+            );
             total += p.data.len();
             match p.next_cursor {
                 Some(n) => cursor = Some(n),
@@ -87,6 +124,9 @@ pub async fn thousand_messages_twice_shuffled(store: DynStore) {
     }
     assert_eq!(total, 1000);
     let ev = events(&store, t.scope).await;
-    assert_eq!(count(&ev, "message.received") + count(&ev, "message.sent"), 1000);
+    assert_eq!(
+        count(&ev, "message.received") + count(&ev, "message.sent"),
+        1000
+    );
     assert_eq!(count(&ev, "session.started"), 40);
 }

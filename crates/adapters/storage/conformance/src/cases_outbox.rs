@@ -1,4 +1,4 @@
-use crate::support::{all, clock, ingest, tenant, DynStore};
+use crate::support::{DynStore, all, clock, ingest, tenant};
 use chrono::Duration;
 use ventros_app::ports::{Clock, ContactEventFilter};
 use ventros_domain::timeline::timeline_entry;
@@ -6,55 +6,184 @@ use ventros_waha::sample;
 
 pub async fn outbox_claim_lease_publish(store: DynStore) {
     let t = tenant(&store, "acme").await;
-    ingest(&store, &t.channel, &sample::text_message(Some("e1"), "5511999998888", "R1", false, "hi", 1_700_000_000)).await;
+    ingest(
+        &store,
+        &t.channel,
+        &sample::text_message(
+            Some("e1"),
+            "5511999998888",
+            "R1",
+            false,
+            "hi",
+            1_700_000_000,
+        ),
+    )
+    .await;
     let now = clock().now();
     let (pending, oldest) = store.outbox_backlog().await.unwrap();
-    assert_eq!(pending, 6, "tenant, channel, contact, chat, session, message");
+    assert_eq!(
+        pending, 6,
+        "tenant, channel, contact, chat, session, message"
+    );
     assert!(oldest.is_some());
 
-    let first = store.claim_outbox(4, now, now + Duration::seconds(30)).await.unwrap();
+    let first = store
+        .claim_outbox(4, now, now + Duration::seconds(30))
+        .await
+        .unwrap();
     assert_eq!(first.len(), 4);
-    assert!(first.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    assert!(
+        first.windows(2).all(|w| w[0].seq < w[1].seq),
+        "oldest first"
+    );
     assert_eq!(first[0].envelope.event_type, "tenant.created");
     assert_eq!(first[0].attempts, 1);
     // Leased rows are not handed out again while the lease holds.
-    let second = store.claim_outbox(10, now, now + Duration::seconds(30)).await.unwrap();
+    let second = store
+        .claim_outbox(10, now, now + Duration::seconds(30))
+        .await
+        .unwrap();
     assert_eq!(second.len(), 2);
-    assert!(store.claim_outbox(10, now, now + Duration::seconds(30)).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_outbox(10, now, now + Duration::seconds(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Publish the first batch; the second batch's lease expires and it comes back.
-    store.mark_published(&first.iter().map(|r| r.seq).collect::<Vec<_>>(), now).await.unwrap();
+    store
+        .mark_published(&first.iter().map(|r| r.seq).collect::<Vec<_>>(), now)
+        .await
+        .unwrap();
     let later = now + Duration::seconds(31);
-    let again = store.claim_outbox(10, later, later + Duration::seconds(30)).await.unwrap();
-    assert_eq!(again.iter().map(|r| r.seq).collect::<Vec<_>>(), second.iter().map(|r| r.seq).collect::<Vec<_>>());
+    let again = store
+        .claim_outbox(10, later, later + Duration::seconds(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        second.iter().map(|r| r.seq).collect::<Vec<_>>()
+    );
     assert_eq!(again[0].attempts, 2);
-    store.mark_published(&again.iter().map(|r| r.seq).collect::<Vec<_>>(), later).await.unwrap();
+    store
+        .mark_published(&again.iter().map(|r| r.seq).collect::<Vec<_>>(), later)
+        .await
+        .unwrap();
     assert_eq!(store.outbox_backlog().await.unwrap().0, 0);
-    assert!(store.claim_outbox(10, later + Duration::hours(1), later + Duration::hours(2)).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_outbox(10, later + Duration::hours(1), later + Duration::hours(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn timeline_consumer_is_idempotent(store: DynStore) {
     let t = tenant(&store, "acme").await;
-    ingest(&store, &t.channel, &sample::text_message(Some("e1"), "5511999998888", "R1", false, "hi", 1_700_000_000)).await;
+    ingest(
+        &store,
+        &t.channel,
+        &sample::text_message(
+            Some("e1"),
+            "5511999998888",
+            "R1",
+            false,
+            "hi",
+            1_700_000_000,
+        ),
+    )
+    .await;
     let now = clock().now();
-    let rows = store.claim_outbox(100, now, now + Duration::seconds(30)).await.unwrap();
+    let rows = store
+        .claim_outbox(100, now, now + Duration::seconds(30))
+        .await
+        .unwrap();
     for r in &rows {
         let entry = timeline_entry(&r.envelope);
-        assert!(store.apply_timeline("timeline", &r.envelope, entry.as_ref()).await.unwrap());
+        assert!(
+            store
+                .apply_timeline("timeline", &r.envelope, entry.as_ref())
+                .await
+                .unwrap()
+        );
         // Delivered again: nothing new.
-        assert!(!store.apply_timeline("timeline", &r.envelope, entry.as_ref()).await.unwrap());
-        assert!(store.consumer_handled("timeline", r.envelope.id).await.unwrap());
-        assert!(!store.consumer_handled("other", r.envelope.id).await.unwrap());
+        assert!(
+            !store
+                .apply_timeline("timeline", &r.envelope, entry.as_ref())
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .consumer_handled("timeline", r.envelope.id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .consumer_handled("other", r.envelope.id)
+                .await
+                .unwrap()
+        );
     }
-    let contact = store.list_contacts(t.scope, None, all()).await.unwrap().data.remove(0);
-    let all_entries = store.list_contact_events(t.scope, contact.id, &ContactEventFilter::default(), all()).await.unwrap().data;
-    let kinds: Vec<(&str, &str)> = all_entries.iter().map(|e| (e.event_type.as_str(), e.category.as_str())).collect();
-    assert_eq!(kinds, vec![("contact.created", "lifecycle"), ("session.started", "conversation")]);
-    let f = ContactEventFilter { event_type: Some("session.started".into()), category: None };
-    assert_eq!(store.list_contact_events(t.scope, contact.id, &f, all()).await.unwrap().data.len(), 1);
-    let f = ContactEventFilter { event_type: None, category: Some("lifecycle".into()) };
-    let only = store.list_contact_events(t.scope, contact.id, &f, all()).await.unwrap().data;
+    let contact = store
+        .list_contacts(t.scope, None, all())
+        .await
+        .unwrap()
+        .data
+        .remove(0);
+    let all_entries = store
+        .list_contact_events(t.scope, contact.id, &ContactEventFilter::default(), all())
+        .await
+        .unwrap()
+        .data;
+    let kinds: Vec<(&str, &str)> = all_entries
+        .iter()
+        .map(|e| (e.event_type.as_str(), e.category.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("contact.created", "lifecycle"),
+            ("session.started", "conversation")
+        ]
+    );
+    let f = ContactEventFilter {
+        event_type: Some("session.started".into()),
+        category: None,
+    };
+    assert_eq!(
+        store
+            .list_contact_events(t.scope, contact.id, &f, all())
+            .await
+            .unwrap()
+            .data
+            .len(),
+        1
+    );
+    let f = ContactEventFilter {
+        event_type: None,
+        category: Some("lifecycle".into()),
+    };
+    let only = store
+        .list_contact_events(t.scope, contact.id, &f, all())
+        .await
+        .unwrap()
+        .data;
     assert_eq!(only.len(), 1);
     assert_eq!(only[0].event_type, "contact.created");
-    let f = ContactEventFilter { event_type: Some("session.started".into()), category: Some("lifecycle".into()) };
-    assert!(store.list_contact_events(t.scope, contact.id, &f, all()).await.unwrap().data.is_empty());
+    let f = ContactEventFilter {
+        event_type: Some("session.started".into()),
+        category: Some("lifecycle".into()),
+    };
+    assert!(
+        store
+            .list_contact_events(t.scope, contact.id, &f, all())
+            .await
+            .unwrap()
+            .data
+            .is_empty()
+    );
 }

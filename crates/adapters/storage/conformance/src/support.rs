@@ -5,9 +5,9 @@ use std::sync::Arc;
 use ventros_app::gateway::WebhookDecoder;
 use ventros_app::page::PageRequest;
 use ventros_app::ports::{FixedClock, Store, WebhookChannel};
-use ventros_app::usecases::create_channel::{create_channel, CreateChannel};
-use ventros_app::usecases::create_tenant::{create_tenant, CreateTenant};
-use ventros_app::usecases::ingest_webhook::{ingest_webhook, IngestOutcome};
+use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
+use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
+use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::{EventContext, EventEnvelope};
 use ventros_domain::ids::ChannelId;
 use ventros_domain::tenancy::Scope;
@@ -30,16 +30,26 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
     let t = create_tenant(
         store.as_ref(),
         &c,
-        CreateTenant { name: name.into(), admin_email: format!("admin@{name}.example"), admin_password: "correct horse battery".into() },
+        CreateTenant {
+            name: name.into(),
+            admin_email: format!("admin@{name}.example"),
+            admin_password: "correct horse battery".into(),
+        },
     )
     .await
     .unwrap();
-    let scope = Scope { tenant_id: t.tenant_id, project_id: t.project_id };
+    let scope = Scope {
+        tenant_id: t.tenant_id,
+        project_id: t.project_id,
+    };
     let ch = create_channel(
         store.as_ref(),
         &c,
         scope,
-        &EventContext { source: "test".into(), ..Default::default() },
+        &EventContext {
+            source: "test".into(),
+            ..Default::default()
+        },
         CreateChannel {
             name: "Main number".into(),
             waha_base_url: "http://waha.local:3000".into(),
@@ -51,21 +61,40 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
     .await
     .unwrap();
     let channel = store.webhook_channel(ch.id).await.unwrap().unwrap();
-    Tenant { scope, api_key: t.api_key, channel }
+    Tenant {
+        scope,
+        api_key: t.api_key,
+        channel,
+    }
 }
 
 pub async fn ingest(store: &DynStore, ch: &WebhookChannel, body: &[u8]) -> IngestOutcome {
     let d = WahaDecoder.decode(body).unwrap();
-    ingest_webhook(store.as_ref(), &clock(), ch, d, &EventContext { source: "waha".into(), ..Default::default() })
-        .await
-        .unwrap()
+    ingest_webhook(
+        store.as_ref(),
+        &clock(),
+        ch,
+        d,
+        &EventContext {
+            source: "waha".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 pub async fn events(store: &DynStore, scope: Scope) -> Vec<EventEnvelope> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let p = store.list_events(scope, PageRequest::new(Some(200), cursor.as_deref()).unwrap()).await.unwrap();
+        let p = store
+            .list_events(
+                scope,
+                PageRequest::new(Some(200), cursor.as_deref()).unwrap(),
+            )
+            .await
+            .unwrap();
         out.extend(p.data);
         match p.next_cursor {
             Some(c) => cursor = Some(c),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use ventros_app::ports::Store;
 use ventros_storage_conformance::*;
-use ventros_storage_postgres::{provision_test_database, PgStore, TestDatabase};
+use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_testkit::postgres_url;
 
 async fn make() -> Option<(Arc<dyn Store>, (PgStore, TestDatabase))> {
@@ -25,7 +25,9 @@ conformance_tests!(make(), cleanup);
 
 #[tokio::test]
 async fn owner_role_is_refused_and_rls_hides_other_tenants() {
-    let Some(url) = postgres_url("postgres rls") else { return };
+    let Some(url) = postgres_url("postgres rls") else {
+        return;
+    };
     let db = provision_test_database(&url).await.unwrap();
     // The owner (here a superuser) must be refused for serving.
     let owner = PgStore::connect_with(db.owner.clone(), 2).await.unwrap();
@@ -38,20 +40,39 @@ async fn owner_role_is_refused_and_rls_hides_other_tenants() {
     let a = support::tenant(&store, "alpha").await;
     let _b = support::tenant(&store, "beta").await;
     // Without a tenant set, the restricted role sees no rows at all, even unfiltered.
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(db.app.clone()).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.app.clone())
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
     // With tenant A set, only A's rows, and writing a row for another tenant is refused.
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(a.scope.tenant_id.0.to_string()).execute(&mut *tx).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&mut *tx).await.unwrap();
-    assert_eq!(n, 1);
-    let denied = sqlx::query("INSERT INTO projects (id, tenant_id, name, created_at) VALUES ($1, $2, 'x', now())")
-        .bind(uuid::Uuid::now_v7())
-        .bind(uuid::Uuid::now_v7())
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(a.scope.tenant_id.0.to_string())
         .execute(&mut *tx)
-        .await;
-    assert!(denied.is_err(), "WITH CHECK must refuse a foreign tenant_id");
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let denied = sqlx::query(
+        "INSERT INTO projects (id, tenant_id, name, created_at) VALUES ($1, $2, 'x', now())",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(uuid::Uuid::now_v7())
+    .execute(&mut *tx)
+    .await;
+    assert!(
+        denied.is_err(),
+        "WITH CHECK must refuse a foreign tenant_id"
+    );
     drop(tx);
     pool.close().await;
     app.close().await;

@@ -2,7 +2,7 @@
 //! contact, chat, session, message, counters, one outbox row) in one transaction sent as
 //! one round trip (simple query protocol), under the same RLS role, with no application logic.
 
-use crate::{db_err, PgStore};
+use crate::{PgStore, db_err};
 use sqlx::{AssertSqlSafe, Executor};
 use uuid::Uuid;
 use ventros_app::bench::BaselineMessage;
@@ -19,13 +19,23 @@ fn id(u: Uuid) -> String {
 }
 
 impl PgStore {
-    pub async fn baseline_ingest(&self, scope: Scope, channel: ChannelId, m: &BaselineMessage) -> AppResult<()> {
+    pub async fn baseline_ingest(
+        &self,
+        scope: Scope,
+        channel: ChannelId,
+        m: &BaselineMessage,
+    ) -> AppResult<()> {
         let (t, p, ch) = (id(scope.tenant_id.0), id(scope.project_id.0), id(channel.0));
         let at = format!("'{}'::timestamptz", m.at.to_rfc3339());
         let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
-        let contact = format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
-        let chat = format!("(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})");
-        let session = format!("(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')");
+        let contact =
+            format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
+        let chat = format!(
+            "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
+        );
+        let session = format!(
+            "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
+        );
         let sql = format!(
             "BEGIN;
             SELECT set_config('app.tenant_id', '{tenant}', true);

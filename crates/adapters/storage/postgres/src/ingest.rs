@@ -1,9 +1,9 @@
-use crate::rows::{self, enum_str, CHAT_COLS, CONTACT_COLS, SESSION_COLS};
 use crate::db_err;
+use crate::rows::{self, CHAT_COLS, CONTACT_COLS, SESSION_COLS, enum_str};
 use crate::store::insert_events;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::ports::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
@@ -79,7 +79,12 @@ impl IngestTx for PgIngestTx {
         Ok(n == 1)
     }
 
-    async fn set_delivery_outcome(&mut self, id: DeliveryId, outcome: &str, detail: Option<&str>) -> AppResult<()> {
+    async fn set_delivery_outcome(
+        &mut self,
+        id: DeliveryId,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query("UPDATE inbound_deliveries SET outcome = $1, detail = $2 WHERE tenant_id = $3 AND id = $4")
             .bind(outcome)
@@ -92,7 +97,12 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
-    async fn find_message(&mut self, channel: ChannelId, from_me: Option<bool>, raw_id: &str) -> AppResult<Option<MessageRef>> {
+    async fn find_message(
+        &mut self,
+        channel: ChannelId,
+        from_me: Option<bool>,
+        raw_id: &str,
+    ) -> AppResult<Option<MessageRef>> {
         let t = self.t();
         let row = sqlx::query(
             "SELECT id, session_id, chat_id, contact_id, from_me, status, body, deleted_at, reactions FROM messages
@@ -116,16 +126,25 @@ impl IngestTx for PgIngestTx {
                 contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
                 from_me: r.try_get("from_me")?,
                 status: DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status")?))
-                    .map_err(|e| sqlx::Error::ColumnDecode { index: "status".into(), source: e.to_string().into() })?,
+                    .map_err(|e| sqlx::Error::ColumnDecode {
+                        index: "status".into(),
+                        source: e.to_string().into(),
+                    })?,
                 body: r.try_get("body")?,
-                deleted: r.try_get::<Option<DateTime<Utc>>, _>("deleted_at")?.is_some(),
+                deleted: r
+                    .try_get::<Option<DateTime<Utc>>, _>("deleted_at")?
+                    .is_some(),
                 reactions,
             })
         };
         f().map(Some).map_err(db_err)
     }
 
-    async fn upsert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<(Contact, ContactOutcome)> {
+    async fn upsert_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<(Contact, ContactOutcome)> {
         // Find, else insert; a concurrent insert of the same identity makes ours a no-op and
         // the second look finds it.
         for _ in 0..2 {
@@ -136,7 +155,9 @@ impl IngestTx for PgIngestTx {
                 return Ok((created, ContactOutcome::Created));
             }
         }
-        Err(ventros_app::AppError::Internal("contact upsert lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "contact upsert lost two races".into(),
+        ))
     }
 
     async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)> {
@@ -148,7 +169,9 @@ impl IngestTx for PgIngestTx {
                 return Ok((new.clone(), true));
             }
         }
-        Err(ventros_app::AppError::Internal("chat upsert lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "chat upsert lost two races".into(),
+        ))
     }
 
     async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
@@ -160,9 +183,10 @@ impl IngestTx for PgIngestTx {
                 return Ok((new.clone(), true));
             }
         }
-        Err(ventros_app::AppError::Internal("session open lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "session open lost two races".into(),
+        ))
     }
-
 
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>> {
         let t = self.t();
@@ -189,7 +213,6 @@ impl IngestTx for PgIngestTx {
             .map_err(db_err)?;
         Ok(())
     }
-
 
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool> {
         let n = sqlx::query(AssertSqlSafe(format!(
@@ -230,10 +253,18 @@ impl IngestTx for PgIngestTx {
         Ok(n == 1)
     }
 
-    async fn touch_session(&mut self, session: SessionId, chat: ChatId, touch: &SessionTouch) -> AppResult<()> {
+    async fn touch_session(
+        &mut self,
+        session: SessionId,
+        chat: ChatId,
+        touch: &SessionTouch,
+    ) -> AppResult<()> {
         let t = self.t();
         let at = touch.at;
-        let (c, a) = (i64::from(touch.by_contact), i64::from(!touch.by_contact && touch.by_agent));
+        let (c, a) = (
+            i64::from(touch.by_contact),
+            i64::from(!touch.by_contact && touch.by_agent),
+        );
         let s = i64::from(!touch.by_contact && !touch.by_agent);
         sqlx::query(
             "UPDATE sessions SET
@@ -270,7 +301,12 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
-    async fn take_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str) -> AppResult<Option<DeliveryStatus>> {
+    async fn take_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<Option<DeliveryStatus>> {
         let t = self.t();
         let r = sqlx::query("DELETE FROM pending_acks WHERE tenant_id = $1 AND channel_id = $2 AND from_me = $3 AND raw_id = $4 RETURNING status")
             .bind(t)
@@ -281,12 +317,21 @@ impl IngestTx for PgIngestTx {
             .await
             .map_err(db_err)?;
         match r {
-            Some(r) => Ok(Some(DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status").map_err(db_err)?))?)),
+            Some(r) => Ok(Some(DeliveryStatus::from_rank(i64::from(
+                r.try_get::<i16, _>("status").map_err(db_err)?,
+            ))?)),
             None => Ok(None),
         }
     }
 
-    async fn keep_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str, status: DeliveryStatus, now: DateTime<Utc>) -> AppResult<()> {
+    async fn keep_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+        status: DeliveryStatus,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query(
             "INSERT INTO pending_acks (tenant_id, channel_id, from_me, raw_id, status, received_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -328,7 +373,13 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
-    async fn edit_message(&mut self, id: MessageId, old_body: Option<&str>, new_body: Option<&str>, at: DateTime<Utc>) -> AppResult<()> {
+    async fn edit_message(
+        &mut self,
+        id: MessageId,
+        old_body: Option<&str>,
+        new_body: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query("INSERT INTO message_edits (id, tenant_id, message_id, old_body, new_body, edited_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(Uuid::now_v7())
@@ -340,18 +391,24 @@ impl IngestTx for PgIngestTx {
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?;
-        sqlx::query("UPDATE messages SET body = $1, edited_at = $2 WHERE tenant_id = $3 AND id = $4")
-            .bind(new_body)
-            .bind(at)
-            .bind(t)
-            .bind(id.0)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "UPDATE messages SET body = $1, edited_at = $2 WHERE tenant_id = $3 AND id = $4",
+        )
+        .bind(new_body)
+        .bind(at)
+        .bind(t)
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         Ok(())
     }
 
-    async fn set_reactions(&mut self, id: MessageId, reactions: &serde_json::Value) -> AppResult<()> {
+    async fn set_reactions(
+        &mut self,
+        id: MessageId,
+        reactions: &serde_json::Value,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query("UPDATE messages SET reactions = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(reactions)
@@ -363,7 +420,13 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
-    async fn record_poll_vote(&mut self, poll: MessageId, voter: &str, selected: &[String], at: DateTime<Utc>) -> AppResult<()> {
+    async fn record_poll_vote(
+        &mut self,
+        poll: MessageId,
+        voter: &str,
+        selected: &[String],
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query(
             "INSERT INTO poll_votes (tenant_id, message_id, voter, selected, voted_at) VALUES ($1, $2, $3, $4, $5)
@@ -380,29 +443,43 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
-    async fn set_channel_status(&mut self, channel: ChannelId, status: &str, now: DateTime<Utc>) -> AppResult<String> {
+    async fn set_channel_status(
+        &mut self,
+        channel: ChannelId,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> AppResult<String> {
         let t = self.t();
-        let prev: String = sqlx::query("SELECT status FROM channels WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(channel.0)
-            .fetch_one(&mut *self.tx)
-            .await
-            .and_then(|r| r.try_get("status"))
-            .map_err(db_err)?;
-        if prev != status {
-            sqlx::query("UPDATE channels SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4")
-                .bind(status)
-                .bind(now)
+        let prev: String =
+            sqlx::query("SELECT status FROM channels WHERE tenant_id = $1 AND id = $2")
                 .bind(t)
                 .bind(channel.0)
-                .execute(&mut *self.tx)
+                .fetch_one(&mut *self.tx)
                 .await
+                .and_then(|r| r.try_get("status"))
                 .map_err(db_err)?;
+        if prev != status {
+            sqlx::query(
+                "UPDATE channels SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+            )
+            .bind(status)
+            .bind(now)
+            .bind(t)
+            .bind(channel.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
         }
         Ok(prev)
     }
 
-    async fn upsert_participants(&mut self, chat: ChatId, participants: &[(String, String)], left: bool, at: DateTime<Utc>) -> AppResult<()> {
+    async fn upsert_participants(
+        &mut self,
+        chat: ChatId,
+        participants: &[(String, String)],
+        left: bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         for (wa_id, role) in participants {
             sqlx::query(
@@ -423,7 +500,10 @@ impl IngestTx for PgIngestTx {
     }
 
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
-        let now = events.first().map(|e| e.occurred_at).unwrap_or_else(Utc::now);
+        let now = events
+            .first()
+            .map(|e| e.occurred_at)
+            .unwrap_or_else(Utc::now);
         insert_events(&mut *self.tx, events, now).await
     }
 
@@ -433,11 +513,19 @@ impl IngestTx for PgIngestTx {
 }
 
 impl PgIngestTx {
-    async fn update_known_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<(Contact, ContactOutcome)>> {
-        let Some(mut c) = self.contact_by_identity(s).await? else { return Ok(None) };
-            let Some(ch) = s.changes_to(&c) else { return Ok(Some((c, ContactOutcome::Unchanged))) };
-            ch.apply(&mut c, now);
-            sqlx::query("UPDATE contacts SET name = $1, push_name = $2, wa_id = $3, lid = $4, phone = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8")
+    async fn update_known_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<(Contact, ContactOutcome)>> {
+        let Some(mut c) = self.contact_by_identity(s).await? else {
+            return Ok(None);
+        };
+        let Some(ch) = s.changes_to(&c) else {
+            return Ok(Some((c, ContactOutcome::Unchanged)));
+        };
+        ch.apply(&mut c, now);
+        sqlx::query("UPDATE contacts SET name = $1, push_name = $2, wa_id = $3, lid = $4, phone = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8")
                 .bind(&c.name)
                 .bind(&c.push_name)
                 .bind(&c.wa_id)
@@ -452,7 +540,11 @@ impl PgIngestTx {
         Ok(Some((c, ContactOutcome::Updated(ch))))
     }
 
-    async fn insert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<Contact>> {
+    async fn insert_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<Contact>> {
         let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
         let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING")))
             .bind(c.id.0)

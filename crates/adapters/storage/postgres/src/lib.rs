@@ -10,7 +10,7 @@ mod provision;
 mod rows;
 mod store;
 
-pub use provision::{grant_app_role, provision_test_database, TestDatabase};
+pub use provision::{TestDatabase, grant_app_role, provision_test_database};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -35,7 +35,10 @@ impl PgStore {
         Self::connect_with(options(url)?, max_connections).await
     }
 
-    pub async fn connect_with(opts: PgConnectOptions, max_connections: u32) -> Result<Self, String> {
+    pub async fn connect_with(
+        opts: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Self, String> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
@@ -49,7 +52,9 @@ impl PgStore {
     pub async fn migrate(&self) -> Result<(), String> {
         let mut m = sqlx::migrate!("./migrations");
         m.dangerous_set_table_name(MIGRATIONS_TABLE);
-        m.run(&self.pool).await.map_err(|e| format!("PostgreSQL migration failed: {e}"))
+        m.run(&self.pool)
+            .await
+            .map_err(|e| format!("PostgreSQL migration failed: {e}"))
     }
 
     /// Refuses to run as a role that could read across tenants: a superuser, a role with
@@ -72,7 +77,13 @@ impl PgStore {
                 "refusing to run as PostgreSQL role {who:?}: it {} row-level security. Connect VENTROS_DATABASE_URL as a \
                  NOSUPERUSER NOBYPASSRLS role that owns no tables, and set VENTROS_MIGRATION_DATABASE_URL to the owner \
                  role (see docs/OPERATIONS.md)",
-                if sup { "is a superuser and bypasses" } else if bypass { "has BYPASSRLS and bypasses" } else { "owns the tables, which weakens" }
+                if sup {
+                    "is a superuser and bypasses"
+                } else if bypass {
+                    "has BYPASSRLS and bypasses"
+                } else {
+                    "owns the tables, which weakens"
+                }
             ));
         }
         Ok(())
@@ -88,7 +99,10 @@ impl PgStore {
 }
 
 /// Begins a transaction bound to one tenant.
-pub(crate) async fn begin_tenant(pool: &PgPool, tenant: TenantId) -> Result<Transaction<'static, Postgres>, AppError> {
+pub(crate) async fn begin_tenant(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> Result<Transaction<'static, Postgres>, AppError> {
     let mut tx = pool.begin().await.map_err(db_err)?;
     sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
         .bind(tenant.0.to_string())
@@ -100,7 +114,9 @@ pub(crate) async fn begin_tenant(pool: &PgPool, tenant: TenantId) -> Result<Tran
 
 pub(crate) fn db_err(e: sqlx::Error) -> AppError {
     match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => AppError::Unavailable(e.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            AppError::Unavailable(e.to_string())
+        }
         sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
             code: "conflict",
             message: "a record with the same unique key exists".into(),

@@ -17,10 +17,17 @@ pub async fn grant_app_role(owner: &PgStore, role: &str) -> Result<(), String> {
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}"),
         format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {r}"),
-        format!("REVOKE ALL ON TABLE {} FROM {r}", ident(crate::MIGRATIONS_TABLE)),
+        format!(
+            "REVOKE ALL ON TABLE {} FROM {r}",
+            ident(crate::MIGRATIONS_TABLE)
+        ),
     ];
     for s in stmts {
-        owner.pool.execute(AssertSqlSafe(s.clone())).await.map_err(|e| format!("{s}: {e}"))?;
+        owner
+            .pool
+            .execute(AssertSqlSafe(s.clone()))
+            .await
+            .map_err(|e| format!("{s}: {e}"))?;
     }
     Ok(())
 }
@@ -40,13 +47,19 @@ pub const TEST_APP_ROLE: &str = "ventros_app_test";
 pub async fn provision_test_database(admin_url: &str) -> Result<TestDatabase, String> {
     let admin = crate::options(admin_url)?;
     let name = format!("ventros_t_{}", Uuid::now_v7().simple());
-    let mut c = PgConnection::connect_with(&admin).await.map_err(|e| format!("admin connect: {e}"))?;
-    c.execute(AssertSqlSafe(format!("CREATE DATABASE {}", ident(&name)))).await.map_err(|e| e.to_string())?;
+    let mut c = PgConnection::connect_with(&admin)
+        .await
+        .map_err(|e| format!("admin connect: {e}"))?;
+    c.execute(AssertSqlSafe(format!("CREATE DATABASE {}", ident(&name))))
+        .await
+        .map_err(|e| e.to_string())?;
     let create_role = format!(
         "DO $$ BEGIN CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
         ident(TEST_APP_ROLE)
     );
-    c.execute(AssertSqlSafe(create_role)).await.map_err(|e| e.to_string())?;
+    c.execute(AssertSqlSafe(create_role))
+        .await
+        .map_err(|e| e.to_string())?;
     c.close().await.map_err(|e| e.to_string())?;
     let owner = admin.clone().database(&name);
     let store = PgStore::connect_with(owner.clone(), 2).await?;
@@ -54,16 +67,26 @@ pub async fn provision_test_database(admin_url: &str) -> Result<TestDatabase, St
     grant_app_role(&store, TEST_APP_ROLE).await?;
     store.close().await;
     let app = owner.clone().username(TEST_APP_ROLE);
-    Ok(TestDatabase { name, owner, app, admin })
+    Ok(TestDatabase {
+        name,
+        owner,
+        app,
+        admin,
+    })
 }
 
 impl TestDatabase {
     /// Drops the database (connections are closed by force).
     pub async fn drop_database(self) -> Result<(), String> {
-        let mut c = PgConnection::connect_with(&self.admin).await.map_err(|e| e.to_string())?;
-        c.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&self.name))))
+        let mut c = PgConnection::connect_with(&self.admin)
             .await
             .map_err(|e| e.to_string())?;
+        c.execute(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            ident(&self.name)
+        )))
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(())
     }
 }

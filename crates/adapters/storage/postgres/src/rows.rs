@@ -1,8 +1,8 @@
 //! Row ↔ domain mapping for PostgreSQL (TIMESTAMPTZ, JSONB).
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
 use sqlx::Row;
+use sqlx::postgres::PgRow;
 use uuid::Uuid;
 use ventros_domain::channel::{Channel, ImportStrategy};
 use ventros_domain::chat::{Chat, ChatKind};
@@ -16,7 +16,10 @@ use ventros_domain::timeline::ContactEvent;
 pub type R<T> = Result<T, sqlx::Error>;
 
 fn decode_err(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::ColumnDecode { index: col.into(), source: e.to_string().into() }
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: e.to_string().into(),
+    }
 }
 
 fn json(r: &PgRow, col: &str) -> R<serde_json::Value> {
@@ -25,7 +28,9 @@ fn json(r: &PgRow, col: &str) -> R<serde_json::Value> {
 
 fn opt_json<T: serde::de::DeserializeOwned>(r: &PgRow, col: &str) -> R<Option<T>> {
     match r.try_get::<Option<serde_json::Value>, _>(col)? {
-        Some(v) => serde_json::from_value(v).map(Some).map_err(|e| decode_err(col, e)),
+        Some(v) => serde_json::from_value(v)
+            .map(Some)
+            .map_err(|e| decode_err(col, e)),
         None => Ok(None),
     }
 }
@@ -37,7 +42,10 @@ fn enum_col<T: serde::de::DeserializeOwned>(r: &PgRow, col: &str) -> R<T> {
 }
 
 pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, import_strategy, created_at, updated_at, deleted_at";
@@ -56,7 +64,8 @@ pub fn channel(r: &PgRow) -> R<Channel> {
         status: r.try_get("status")?,
         debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
         session_timeout_seconds: r.try_get("session_timeout_seconds")?,
-        import_strategy: ImportStrategy::parse(&strategy).map_err(|e| decode_err("import_strategy", e))?,
+        import_strategy: ImportStrategy::parse(&strategy)
+            .map_err(|e| decode_err("import_strategy", e))?,
         created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
         updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
         deleted_at: r.try_get::<Option<DateTime<Utc>>, _>("deleted_at")?,
@@ -71,7 +80,10 @@ pub fn contact(r: &PgRow) -> R<Contact> {
         id: r.try_get::<Uuid, _>("id")?.into(),
         tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
         project_id: r.try_get::<Uuid, _>("project_id")?.into(),
-        phone: phone.map(|p| Phone::parse(&p)).transpose().map_err(|e| decode_err("phone", e))?,
+        phone: phone
+            .map(|p| Phone::parse(&p))
+            .transpose()
+            .map_err(|e| decode_err("phone", e))?,
         wa_id: r.try_get("wa_id")?,
         lid: r.try_get("lid")?,
         name: r.try_get("name")?,
@@ -114,11 +126,13 @@ pub fn session(r: &PgRow) -> R<Session> {
         channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
         chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
         contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
-        status: SessionStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        status: SessionStatus::parse(&status)
+            .ok_or_else(|| decode_err("status", status.clone()))?,
         started_at: r.try_get::<DateTime<Utc>, _>("started_at")?,
         ended_at: r.try_get::<Option<DateTime<Utc>>, _>("ended_at")?,
         end_reason: r.try_get("end_reason")?,
-        first_contact_message_at: r.try_get::<Option<DateTime<Utc>>, _>("first_contact_message_at")?,
+        first_contact_message_at: r
+            .try_get::<Option<DateTime<Utc>>, _>("first_contact_message_at")?,
         first_agent_message_at: r.try_get::<Option<DateTime<Utc>>, _>("first_agent_message_at")?,
         last_message_at: r.try_get::<Option<DateTime<Utc>>, _>("last_message_at")?,
         contact_messages: r.try_get("contact_messages")?,
@@ -147,8 +161,11 @@ pub fn message(r: &PgRow) -> R<Message> {
         location: opt_json(r, "location")?,
         vcards: serde_json::from_value(json(r, "vcards")?).map_err(|e| decode_err("vcards", e))?,
         reply_to: r.try_get("reply_to")?,
-        reply_to_message_id: r.try_get::<Option<Uuid>, _>("reply_to_message_id")?.map(Into::into),
-        status: DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status")?)).map_err(|e| decode_err("status", e))?,
+        reply_to_message_id: r
+            .try_get::<Option<Uuid>, _>("reply_to_message_id")?
+            .map(Into::into),
+        status: DeliveryStatus::from_rank(i64::from(r.try_get::<i16, _>("status")?))
+            .map_err(|e| decode_err("status", e))?,
         provider_id: r.try_get("provider_id")?,
         from_me: r.try_get("from_me")?,
         raw_id: r.try_get("raw_id")?,

@@ -1,6 +1,9 @@
 use crate::ingest::PgIngestTx;
-use crate::rows::{self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS, SESSION_COLS};
-use crate::{begin_tenant, db_err, PgStore};
+use crate::rows::{
+    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS,
+    SESSION_COLS,
+};
+use crate::{PgStore, begin_tenant, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
@@ -9,7 +12,8 @@ use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter, Store, WebhookChannel,
+    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter,
+    Store, WebhookChannel,
 };
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, Participant};
@@ -26,12 +30,21 @@ use ventros_domain::timeline::ContactEvent;
 fn paginate(q: &mut QueryBuilder<Postgres>, sort_col: &str, page: &PageRequest) {
     if let Some(c) = page.after {
         let at = DateTime::<Utc>::from_timestamp_micros(c.ts_us).unwrap_or_default();
-        q.push(format!(" AND ({sort_col}, id) > (")).push_bind(at).push(", ").push_bind(c.id).push(")");
+        q.push(format!(" AND ({sort_col}, id) > ("))
+            .push_bind(at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
     }
-    q.push(format!(" ORDER BY {sort_col}, id LIMIT ")).push_bind(i64::from(page.limit) + 1);
+    q.push(format!(" ORDER BY {sort_col}, id LIMIT "))
+        .push_bind(i64::from(page.limit) + 1);
 }
 
-pub(crate) async fn insert_events<'c, E: sqlx::PgExecutor<'c>>(ex: E, events: &[EventEnvelope], now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn insert_events<'c, E: sqlx::PgExecutor<'c>>(
+    ex: E,
+    events: &[EventEnvelope],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -68,7 +81,10 @@ impl PgStore {
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let rows = q.build().fetch_all(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        rows.iter().map(map).collect::<Result<Vec<_>, _>>().map_err(db_err)
+        rows.iter()
+            .map(map)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)
     }
 
     async fn fetch_one_scoped<T>(
@@ -92,7 +108,10 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> AppResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
@@ -105,14 +124,16 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        sqlx::query("INSERT INTO projects (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(t.project.id.0)
-            .bind(t.tenant.id.0)
-            .bind(&t.project.name)
-            .bind(t.project.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO projects (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(t.project.id.0)
+        .bind(t.tenant.id.0)
+        .bind(&t.project.name)
+        .bind(t.project.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         let u = &t.admin;
         sqlx::query("INSERT INTO users (id, tenant_id, email, name, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(u.id.0)
@@ -138,16 +159,22 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        insert_events(&mut *tx, std::slice::from_ref(&t.event), t.tenant.created_at).await?;
+        insert_events(
+            &mut *tx,
+            std::slice::from_ref(&t.event),
+            t.tenant.created_at,
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
     async fn find_api_key(&self, key_hash: &str) -> AppResult<Option<ApiKeyPrincipal>> {
-        let row = sqlx::query("SELECT id, tenant_id, project_id, role FROM ventros_find_api_key($1)")
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let row =
+            sqlx::query("SELECT id, tenant_id, project_id, role FROM ventros_find_api_key($1)")
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
         let role: String = r.try_get("role").map_err(db_err)?;
         Ok(Some(ApiKeyPrincipal {
@@ -188,17 +215,26 @@ impl Store for PgStore {
     }
 
     async fn get_channel(&self, scope: Scope, id: ChannelId) -> AppResult<Option<Channel>> {
-        let mut q = select(format!("SELECT {CHANNEL_COLS} FROM channels WHERE deleted_at IS NULL AND tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0).push(" AND id = ").push_bind(id.0);
-        self.fetch_one_scoped(scope.tenant_id, q, rows::channel).await
+        let mut q = select(format!(
+            "SELECT {CHANNEL_COLS} FROM channels WHERE deleted_at IS NULL AND tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0)
+            .push(" AND id = ")
+            .push_bind(id.0);
+        self.fetch_one_scoped(scope.tenant_id, q, rows::channel)
+            .await
     }
 
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>> {
-        let row = sqlx::query("SELECT tenant_id, project_id, webhook_hmac_key FROM ventros_webhook_channel($1)")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(
+            "SELECT tenant_id, project_id, webhook_hmac_key FROM ventros_webhook_channel($1)",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(WebhookChannel {
             scope: Scope {
@@ -215,26 +251,48 @@ impl Store for PgStore {
         Ok(Box::new(PgIngestTx { tx, scope }))
     }
 
-    async fn list_contacts(&self, scope: Scope, phone: Option<&Phone>, page: PageRequest) -> AppResult<Page<Contact>> {
-        let mut q = select(format!("SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "));
+    async fn list_contacts(
+        &self,
+        scope: Scope,
+        phone: Option<&Phone>,
+        page: PageRequest,
+    ) -> AppResult<Page<Contact>> {
+        let mut q = select(format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
+        ));
         q.push_bind(scope.tenant_id.0);
         if let Some(p) = phone {
             q.push(" AND phone = ").push_bind(p.as_str().to_string());
         }
         paginate(&mut q, "created_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::contact).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor {
+            ts_us: c.created_at.timestamp_micros(),
+            id: c.id.0,
+        }))
     }
 
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
-        let mut q = select(format!("SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND id = ").push_bind(id.0);
-        self.fetch_one_scoped(scope.tenant_id, q, rows::contact).await
+        let mut q = select(format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND id = ")
+            .push_bind(id.0);
+        self.fetch_one_scoped(scope.tenant_id, q, rows::contact)
+            .await
     }
 
-    async fn list_chats(&self, scope: Scope, f: &ChatFilter, page: PageRequest) -> AppResult<Page<Chat>> {
+    async fn list_chats(
+        &self,
+        scope: Scope,
+        f: &ChatFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Chat>> {
         let mut q = select(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0);
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0);
         if let Some(c) = f.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
@@ -243,35 +301,71 @@ impl Store for PgStore {
         }
         paginate(&mut q, "created_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::chat).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |c| Cursor {
+            ts_us: c.created_at.timestamp_micros(),
+            id: c.id.0,
+        }))
     }
 
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>> {
         let mut q = select(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0).push(" AND id = ").push_bind(id.0);
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0)
+            .push(" AND id = ")
+            .push_bind(id.0);
         self.fetch_one_scoped(scope.tenant_id, q, rows::chat).await
     }
 
     async fn list_participants(&self, scope: Scope, chat: ChatId) -> AppResult<Vec<Participant>> {
-        let mut q = select("SELECT wa_id, role, left_at FROM chat_participants WHERE tenant_id = ".into());
-        q.push_bind(scope.tenant_id.0).push(" AND chat_id = ").push_bind(chat.0).push(" ORDER BY wa_id");
+        let mut q =
+            select("SELECT wa_id, role, left_at FROM chat_participants WHERE tenant_id = ".into());
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND chat_id = ")
+            .push_bind(chat.0)
+            .push(" ORDER BY wa_id");
         self.fetch_scoped(scope.tenant_id, q, |r| {
-            Ok(Participant { wa_id: r.try_get("wa_id")?, role: r.try_get("role")?, left_at: r.try_get("left_at")? })
+            Ok(Participant {
+                wa_id: r.try_get("wa_id")?,
+                role: r.try_get("role")?,
+                left_at: r.try_get("left_at")?,
+            })
         })
         .await
     }
 
-    async fn list_messages(&self, scope: Scope, chat: ChatId, page: PageRequest) -> AppResult<Page<Message>> {
-        let mut q = select(format!("SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND chat_id = ").push_bind(chat.0);
+    async fn list_messages(
+        &self,
+        scope: Scope,
+        chat: ChatId,
+        page: PageRequest,
+    ) -> AppResult<Page<Message>> {
+        let mut q = select(format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND chat_id = ")
+            .push_bind(chat.0);
         paginate(&mut q, "sent_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::message).await?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_us: m.sent_at.timestamp_micros(), id: m.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |m| Cursor {
+            ts_us: m.sent_at.timestamp_micros(),
+            id: m.id.0,
+        }))
     }
 
-    async fn list_sessions(&self, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>> {
-        let mut q = select(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0);
+    async fn list_sessions(
+        &self,
+        scope: Scope,
+        f: &SessionFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Session>> {
+        let mut q = select(format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0);
         if let Some(c) = f.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
@@ -280,12 +374,25 @@ impl Store for PgStore {
         }
         paginate(&mut q, "started_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::session).await?;
-        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_us: s.started_at.timestamp_micros(), id: s.id.0 }))
+        Ok(Page::from_rows(v, page.limit, |s| Cursor {
+            ts_us: s.started_at.timestamp_micros(),
+            id: s.id.0,
+        }))
     }
 
-    async fn list_contact_events(&self, scope: Scope, contact: ContactId, f: &ContactEventFilter, page: PageRequest) -> AppResult<Page<ContactEvent>> {
-        let mut q = select(format!("SELECT {CONTACT_EVENT_COLS} FROM contact_events WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND contact_id = ").push_bind(contact.0);
+    async fn list_contact_events(
+        &self,
+        scope: Scope,
+        contact: ContactId,
+        f: &ContactEventFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<ContactEvent>> {
+        let mut q = select(format!(
+            "SELECT {CONTACT_EVENT_COLS} FROM contact_events WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND contact_id = ")
+            .push_bind(contact.0);
         if let Some(t) = &f.event_type {
             q.push(" AND event_type = ").push_bind(t.clone());
         }
@@ -293,27 +400,55 @@ impl Store for PgStore {
             q.push(" AND category = ").push_bind(c.clone());
         }
         paginate(&mut q, "occurred_at", &page);
-        let v = self.fetch_scoped(scope.tenant_id, q, rows::contact_event).await?;
-        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_us: e.occurred_at.timestamp_micros(), id: e.id.0 }))
+        let v = self
+            .fetch_scoped(scope.tenant_id, q, rows::contact_event)
+            .await?;
+        Ok(Page::from_rows(v, page.limit, |e| Cursor {
+            ts_us: e.occurred_at.timestamp_micros(),
+            id: e.id.0,
+        }))
     }
 
     async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>> {
         let after = page.after.map(|c| c.ts_us).unwrap_or(0);
-        let mut q = select(format!("SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND seq > ").push_bind(after).push(" ORDER BY seq LIMIT ").push_bind(i64::from(page.limit) + 1);
-        let v = self.fetch_scoped(scope.tenant_id, q, |r| Ok((r.try_get::<i64, _>("seq")?, rows::envelope(r)?))).await?;
-        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_us: *seq, id: e.id.0 });
-        Ok(Page { data: p.data.into_iter().map(|(_, e)| e).collect(), next_cursor: p.next_cursor })
+        let mut q = select(format!(
+            "SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND seq > ")
+            .push_bind(after)
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(page.limit) + 1);
+        let v = self
+            .fetch_scoped(scope.tenant_id, q, |r| {
+                Ok((r.try_get::<i64, _>("seq")?, rows::envelope(r)?))
+            })
+            .await?;
+        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor {
+            ts_us: *seq,
+            id: e.id.0,
+        });
+        Ok(Page {
+            data: p.data.into_iter().map(|(_, e)| e).collect(),
+            next_cursor: p.next_cursor,
+        })
     }
 
-    async fn claim_outbox(&self, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> AppResult<Vec<OutboxRow>> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {EVENT_COLS} FROM ventros_claim_outbox($1, $2, $3) ORDER BY seq")))
-            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-            .bind(now)
-            .bind(lease_until)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn claim_outbox(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM ventros_claim_outbox($1, $2, $3) ORDER BY seq"
+        )))
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+        .bind(now)
+        .bind(lease_until)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 Ok(OutboxRow {
@@ -341,11 +476,22 @@ impl Store for PgStore {
     }
 
     async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)> {
-        let r = sqlx::query("SELECT n, oldest FROM ventros_outbox_backlog()").fetch_one(&self.pool).await.map_err(db_err)?;
-        Ok((r.try_get("n").map_err(db_err)?, r.try_get("oldest").map_err(db_err)?))
+        let r = sqlx::query("SELECT n, oldest FROM ventros_outbox_backlog()")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((
+            r.try_get("n").map_err(db_err)?,
+            r.try_get("oldest").map_err(db_err)?,
+        ))
     }
 
-    async fn apply_timeline(&self, consumer: &str, event: &EventEnvelope, entry: Option<&ContactEvent>) -> AppResult<bool> {
+    async fn apply_timeline(
+        &self,
+        consumer: &str,
+        event: &EventEnvelope,
+        entry: Option<&ContactEvent>,
+    ) -> AppResult<bool> {
         let mut tx = begin_tenant(&self.pool, event.tenant_id).await?;
         let fresh = sqlx::query("INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING")
             .bind(consumer)

@@ -2,7 +2,7 @@
 //! contact, chat, session, message, counters, one outbox row) in one transaction sent as
 //! one batch, with no application logic around it.
 
-use crate::{db_err, SqliteStore};
+use crate::{SqliteStore, db_err};
 use sqlx::{AssertSqlSafe, Executor};
 use uuid::Uuid;
 use ventros_app::bench::BaselineMessage;
@@ -19,13 +19,27 @@ fn blob(u: Uuid) -> String {
 }
 
 impl SqliteStore {
-    pub async fn baseline_ingest(&self, scope: Scope, channel: ChannelId, m: &BaselineMessage) -> AppResult<()> {
-        let (t, p, ch) = (blob(scope.tenant_id.0), blob(scope.project_id.0), blob(channel.0));
+    pub async fn baseline_ingest(
+        &self,
+        scope: Scope,
+        channel: ChannelId,
+        m: &BaselineMessage,
+    ) -> AppResult<()> {
+        let (t, p, ch) = (
+            blob(scope.tenant_id.0),
+            blob(scope.project_id.0),
+            blob(channel.0),
+        );
         let at = m.at.timestamp_millis();
         let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
-        let contact = format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
-        let chat = format!("(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})");
-        let session = format!("(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')");
+        let contact =
+            format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
+        let chat = format!(
+            "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
+        );
+        let session = format!(
+            "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
+        );
         let sql = format!(
             "BEGIN IMMEDIATE;
             INSERT INTO inbound_deliveries (id, tenant_id, project_id, channel_id, dedupe_key, event_name, outcome, body, received_at)

@@ -1,5 +1,5 @@
-use crate::rows::{self, enum_str, ms, CHAT_COLS, CONTACT_COLS, SESSION_COLS};
 use crate::db_err;
+use crate::rows::{self, CHAT_COLS, CONTACT_COLS, SESSION_COLS, enum_str, ms};
 use crate::store::insert_events;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -79,20 +79,32 @@ impl IngestTx for SqliteIngestTx {
         Ok(n == 1)
     }
 
-    async fn set_delivery_outcome(&mut self, id: DeliveryId, outcome: &str, detail: Option<&str>) -> AppResult<()> {
+    async fn set_delivery_outcome(
+        &mut self,
+        id: DeliveryId,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> AppResult<()> {
         let t = self.t();
-        sqlx::query("UPDATE inbound_deliveries SET outcome = ?, detail = ? WHERE tenant_id = ? AND id = ?")
-            .bind(outcome)
-            .bind(detail)
-            .bind(t)
-            .bind(id.0)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "UPDATE inbound_deliveries SET outcome = ?, detail = ? WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(outcome)
+        .bind(detail)
+        .bind(t)
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         Ok(())
     }
 
-    async fn find_message(&mut self, channel: ChannelId, from_me: Option<bool>, raw_id: &str) -> AppResult<Option<MessageRef>> {
+    async fn find_message(
+        &mut self,
+        channel: ChannelId,
+        from_me: Option<bool>,
+        raw_id: &str,
+    ) -> AppResult<Option<MessageRef>> {
         let t = self.t();
         let row = sqlx::query(
             "SELECT id, session_id, chat_id, contact_id, from_me, status, body, deleted_at, reactions FROM messages
@@ -115,17 +127,26 @@ impl IngestTx for SqliteIngestTx {
                 chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
                 contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
                 from_me: r.try_get("from_me")?,
-                status: DeliveryStatus::from_rank(r.try_get("status")?)
-                    .map_err(|e| sqlx::Error::ColumnDecode { index: "status".into(), source: e.to_string().into() })?,
+                status: DeliveryStatus::from_rank(r.try_get("status")?).map_err(|e| {
+                    sqlx::Error::ColumnDecode {
+                        index: "status".into(),
+                        source: e.to_string().into(),
+                    }
+                })?,
                 body: r.try_get("body")?,
                 deleted: r.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
-                reactions: serde_json::from_str(&reactions).unwrap_or_else(|_| serde_json::json!({})),
+                reactions: serde_json::from_str(&reactions)
+                    .unwrap_or_else(|_| serde_json::json!({})),
             })
         };
         f().map(Some).map_err(db_err)
     }
 
-    async fn upsert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<(Contact, ContactOutcome)> {
+    async fn upsert_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<(Contact, ContactOutcome)> {
         // Find, else insert; a concurrent insert of the same identity makes ours a no-op and
         // the second look finds it.
         for _ in 0..2 {
@@ -136,7 +157,9 @@ impl IngestTx for SqliteIngestTx {
                 return Ok((created, ContactOutcome::Created));
             }
         }
-        Err(ventros_app::AppError::Internal("contact upsert lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "contact upsert lost two races".into(),
+        ))
     }
 
     async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)> {
@@ -148,7 +171,9 @@ impl IngestTx for SqliteIngestTx {
                 return Ok((new.clone(), true));
             }
         }
-        Err(ventros_app::AppError::Internal("chat upsert lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "chat upsert lost two races".into(),
+        ))
     }
 
     async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
@@ -160,9 +185,10 @@ impl IngestTx for SqliteIngestTx {
                 return Ok((new.clone(), true));
             }
         }
-        Err(ventros_app::AppError::Internal("session open lost two races".into()))
+        Err(ventros_app::AppError::Internal(
+            "session open lost two races".into(),
+        ))
     }
-
 
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>> {
         let t = self.t();
@@ -189,7 +215,6 @@ impl IngestTx for SqliteIngestTx {
             .map_err(db_err)?;
         Ok(())
     }
-
 
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool> {
         let n = sqlx::query(AssertSqlSafe(format!(
@@ -230,10 +255,18 @@ impl IngestTx for SqliteIngestTx {
         Ok(n == 1)
     }
 
-    async fn touch_session(&mut self, session: SessionId, chat: ChatId, touch: &SessionTouch) -> AppResult<()> {
+    async fn touch_session(
+        &mut self,
+        session: SessionId,
+        chat: ChatId,
+        touch: &SessionTouch,
+    ) -> AppResult<()> {
         let t = self.t();
         let at = ms(touch.at);
-        let (c, a) = (i64::from(touch.by_contact), i64::from(!touch.by_contact && touch.by_agent));
+        let (c, a) = (
+            i64::from(touch.by_contact),
+            i64::from(!touch.by_contact && touch.by_agent),
+        );
         let s = i64::from(!touch.by_contact && !touch.by_agent);
         sqlx::query(
             "UPDATE sessions SET
@@ -270,7 +303,12 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn take_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str) -> AppResult<Option<DeliveryStatus>> {
+    async fn take_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<Option<DeliveryStatus>> {
         let t = self.t();
         let r = sqlx::query("DELETE FROM pending_acks WHERE tenant_id = ? AND channel_id = ? AND from_me = ? AND raw_id = ? RETURNING status")
             .bind(t)
@@ -281,12 +319,21 @@ impl IngestTx for SqliteIngestTx {
             .await
             .map_err(db_err)?;
         match r {
-            Some(r) => Ok(Some(DeliveryStatus::from_rank(r.try_get("status").map_err(db_err)?)?)),
+            Some(r) => Ok(Some(DeliveryStatus::from_rank(
+                r.try_get("status").map_err(db_err)?,
+            )?)),
             None => Ok(None),
         }
     }
 
-    async fn keep_pending_ack(&mut self, channel: ChannelId, from_me: bool, raw_id: &str, status: DeliveryStatus, now: DateTime<Utc>) -> AppResult<()> {
+    async fn keep_pending_ack(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+        status: DeliveryStatus,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query(
             "INSERT INTO pending_acks (tenant_id, channel_id, from_me, raw_id, status, received_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -328,7 +375,13 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn edit_message(&mut self, id: MessageId, old_body: Option<&str>, new_body: Option<&str>, at: DateTime<Utc>) -> AppResult<()> {
+    async fn edit_message(
+        &mut self,
+        id: MessageId,
+        old_body: Option<&str>,
+        new_body: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query("INSERT INTO message_edits (id, tenant_id, message_id, old_body, new_body, edited_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(Uuid::now_v7())
@@ -351,7 +404,11 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn set_reactions(&mut self, id: MessageId, reactions: &serde_json::Value) -> AppResult<()> {
+    async fn set_reactions(
+        &mut self,
+        id: MessageId,
+        reactions: &serde_json::Value,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query("UPDATE messages SET reactions = ? WHERE tenant_id = ? AND id = ?")
             .bind(reactions.to_string())
@@ -363,7 +420,13 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn record_poll_vote(&mut self, poll: MessageId, voter: &str, selected: &[String], at: DateTime<Utc>) -> AppResult<()> {
+    async fn record_poll_vote(
+        &mut self,
+        poll: MessageId,
+        voter: &str,
+        selected: &[String],
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         sqlx::query(
             "INSERT INTO poll_votes (tenant_id, message_id, voter, selected, voted_at) VALUES (?, ?, ?, ?, ?)
@@ -380,29 +443,43 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
-    async fn set_channel_status(&mut self, channel: ChannelId, status: &str, now: DateTime<Utc>) -> AppResult<String> {
+    async fn set_channel_status(
+        &mut self,
+        channel: ChannelId,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> AppResult<String> {
         let t = self.t();
-        let prev: String = sqlx::query("SELECT status FROM channels WHERE tenant_id = ? AND id = ?")
-            .bind(t)
-            .bind(channel.0)
-            .fetch_one(&mut *self.tx)
-            .await
-            .and_then(|r| r.try_get("status"))
-            .map_err(db_err)?;
-        if prev != status {
-            sqlx::query("UPDATE channels SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")
-                .bind(status)
-                .bind(ms(now))
+        let prev: String =
+            sqlx::query("SELECT status FROM channels WHERE tenant_id = ? AND id = ?")
                 .bind(t)
                 .bind(channel.0)
-                .execute(&mut *self.tx)
+                .fetch_one(&mut *self.tx)
                 .await
+                .and_then(|r| r.try_get("status"))
                 .map_err(db_err)?;
+        if prev != status {
+            sqlx::query(
+                "UPDATE channels SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            )
+            .bind(status)
+            .bind(ms(now))
+            .bind(t)
+            .bind(channel.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
         }
         Ok(prev)
     }
 
-    async fn upsert_participants(&mut self, chat: ChatId, participants: &[(String, String)], left: bool, at: DateTime<Utc>) -> AppResult<()> {
+    async fn upsert_participants(
+        &mut self,
+        chat: ChatId,
+        participants: &[(String, String)],
+        left: bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let t = self.t();
         for (wa_id, role) in participants {
             sqlx::query(
@@ -423,7 +500,10 @@ impl IngestTx for SqliteIngestTx {
     }
 
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
-        let now = events.first().map(|e| e.occurred_at).unwrap_or_else(Utc::now);
+        let now = events
+            .first()
+            .map(|e| e.occurred_at)
+            .unwrap_or_else(Utc::now);
         insert_events(&mut *self.tx, events, now).await
     }
 
@@ -433,11 +513,19 @@ impl IngestTx for SqliteIngestTx {
 }
 
 impl SqliteIngestTx {
-    async fn update_known_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<(Contact, ContactOutcome)>> {
-        let Some(mut c) = self.contact_by_identity(s).await? else { return Ok(None) };
-            let Some(ch) = s.changes_to(&c) else { return Ok(Some((c, ContactOutcome::Unchanged))) };
-            ch.apply(&mut c, now);
-            sqlx::query("UPDATE contacts SET name = ?, push_name = ?, wa_id = ?, lid = ?, phone = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")
+    async fn update_known_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<(Contact, ContactOutcome)>> {
+        let Some(mut c) = self.contact_by_identity(s).await? else {
+            return Ok(None);
+        };
+        let Some(ch) = s.changes_to(&c) else {
+            return Ok(Some((c, ContactOutcome::Unchanged)));
+        };
+        ch.apply(&mut c, now);
+        sqlx::query("UPDATE contacts SET name = ?, push_name = ?, wa_id = ?, lid = ?, phone = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")
                 .bind(&c.name)
                 .bind(&c.push_name)
                 .bind(&c.wa_id)
@@ -452,7 +540,11 @@ impl SqliteIngestTx {
         Ok(Some((c, ContactOutcome::Updated(ch))))
     }
 
-    async fn insert_contact(&mut self, s: &ContactSighting, now: DateTime<Utc>) -> AppResult<Option<Contact>> {
+    async fn insert_contact(
+        &mut self,
+        s: &ContactSighting,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<Contact>> {
         let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
         let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
             .bind(c.id.0)

@@ -5,8 +5,10 @@ mod ingest;
 mod rows;
 mod store;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 use ventros_app::AppError;
@@ -50,7 +52,9 @@ impl SqliteStore {
     pub async fn migrate(&self) -> Result<(), String> {
         let mut m = sqlx::migrate!("./migrations");
         m.dangerous_set_table_name(MIGRATIONS_TABLE);
-        m.run(&self.write).await.map_err(|e| format!("SQLite migration failed: {e}"))
+        m.run(&self.write)
+            .await
+            .map_err(|e| format!("SQLite migration failed: {e}"))
     }
 
     /// Refuses to run unless every connection is WAL with `synchronous=FULL`.
@@ -93,7 +97,9 @@ impl SqliteStore {
 
 pub(crate) fn db_err(e: sqlx::Error) -> AppError {
     match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => AppError::Unavailable(e.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            AppError::Unavailable(e.to_string())
+        }
         sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
             code: "conflict",
             message: "a record with the same unique key exists".into(),

@@ -1,8 +1,8 @@
 //! Row ↔ domain mapping for SQLite (times are Unix ms, JSON is TEXT).
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 use ventros_domain::channel::{Channel, ImportStrategy};
 use ventros_domain::chat::{Chat, ChatKind};
@@ -24,7 +24,10 @@ pub fn ts(ms: i64) -> DateTime<Utc> {
 }
 
 fn decode_err(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::ColumnDecode { index: col.into(), source: e.to_string().into() }
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: e.to_string().into(),
+    }
 }
 
 fn opt_ts(r: &SqliteRow, col: &str) -> R<Option<DateTime<Utc>>> {
@@ -38,7 +41,9 @@ fn json(r: &SqliteRow, col: &str) -> R<serde_json::Value> {
 
 fn opt_json<T: serde::de::DeserializeOwned>(r: &SqliteRow, col: &str) -> R<Option<T>> {
     match r.try_get::<Option<String>, _>(col)? {
-        Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| decode_err(col, e)),
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| decode_err(col, e)),
         None => Ok(None),
     }
 }
@@ -50,7 +55,10 @@ fn enum_col<T: serde::de::DeserializeOwned>(r: &SqliteRow, col: &str) -> R<T> {
 }
 
 pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, import_strategy, created_at, updated_at, deleted_at";
@@ -69,7 +77,8 @@ pub fn channel(r: &SqliteRow) -> R<Channel> {
         status: r.try_get("status")?,
         debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
         session_timeout_seconds: r.try_get("session_timeout_seconds")?,
-        import_strategy: ImportStrategy::parse(&strategy).map_err(|e| decode_err("import_strategy", e))?,
+        import_strategy: ImportStrategy::parse(&strategy)
+            .map_err(|e| decode_err("import_strategy", e))?,
         created_at: ts(r.try_get("created_at")?),
         updated_at: ts(r.try_get("updated_at")?),
         deleted_at: opt_ts(r, "deleted_at")?,
@@ -84,7 +93,10 @@ pub fn contact(r: &SqliteRow) -> R<Contact> {
         id: r.try_get::<Uuid, _>("id")?.into(),
         tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
         project_id: r.try_get::<Uuid, _>("project_id")?.into(),
-        phone: phone.map(|p| Phone::parse(&p)).transpose().map_err(|e| decode_err("phone", e))?,
+        phone: phone
+            .map(|p| Phone::parse(&p))
+            .transpose()
+            .map_err(|e| decode_err("phone", e))?,
         wa_id: r.try_get("wa_id")?,
         lid: r.try_get("lid")?,
         name: r.try_get("name")?,
@@ -127,7 +139,8 @@ pub fn session(r: &SqliteRow) -> R<Session> {
         channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
         chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
         contact_id: r.try_get::<Option<Uuid>, _>("contact_id")?.map(Into::into),
-        status: SessionStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        status: SessionStatus::parse(&status)
+            .ok_or_else(|| decode_err("status", status.clone()))?,
         started_at: ts(r.try_get("started_at")?),
         ended_at: opt_ts(r, "ended_at")?,
         end_reason: r.try_get("end_reason")?,
@@ -160,8 +173,11 @@ pub fn message(r: &SqliteRow) -> R<Message> {
         location: opt_json(r, "location")?,
         vcards: serde_json::from_value(json(r, "vcards")?).map_err(|e| decode_err("vcards", e))?,
         reply_to: r.try_get("reply_to")?,
-        reply_to_message_id: r.try_get::<Option<Uuid>, _>("reply_to_message_id")?.map(Into::into),
-        status: DeliveryStatus::from_rank(r.try_get("status")?).map_err(|e| decode_err("status", e))?,
+        reply_to_message_id: r
+            .try_get::<Option<Uuid>, _>("reply_to_message_id")?
+            .map(Into::into),
+        status: DeliveryStatus::from_rank(r.try_get("status")?)
+            .map_err(|e| decode_err("status", e))?,
         provider_id: r.try_get("provider_id")?,
         from_me: r.try_get("from_me")?,
         raw_id: r.try_get("raw_id")?,

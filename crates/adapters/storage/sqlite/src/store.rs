@@ -1,6 +1,9 @@
 use crate::ingest::SqliteIngestTx;
-use crate::rows::{self, ms, ts, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS, SESSION_COLS};
-use crate::{db_err, SqliteStore};
+use crate::rows::{
+    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS,
+    SESSION_COLS, ms, ts,
+};
+use crate::{SqliteStore, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
@@ -8,7 +11,8 @@ use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter, Store, WebhookChannel,
+    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter,
+    Store, WebhookChannel,
 };
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, Participant};
@@ -27,12 +31,21 @@ fn paginate(q: &mut QueryBuilder<Sqlite>, sort_col: &str, page: &PageRequest) {
         // SQLite keeps milliseconds; cursors carry microseconds.
         let at = c.ts_us.div_euclid(1000);
         q.push(format!(" AND ({sort_col} > ")).push_bind(at);
-        q.push(format!(" OR ({sort_col} = ")).push_bind(at).push(" AND id > ").push_bind(c.id).push("))");
+        q.push(format!(" OR ({sort_col} = "))
+            .push_bind(at)
+            .push(" AND id > ")
+            .push_bind(c.id)
+            .push("))");
     }
-    q.push(format!(" ORDER BY {sort_col}, id LIMIT ")).push_bind(i64::from(page.limit) + 1);
+    q.push(format!(" ORDER BY {sort_col}, id LIMIT "))
+        .push_bind(i64::from(page.limit) + 1);
 }
 
-pub(crate) async fn insert_events<'c, E: sqlx::SqliteExecutor<'c>>(ex: E, events: &[EventEnvelope], now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn insert_events<'c, E: sqlx::SqliteExecutor<'c>>(
+    ex: E,
+    events: &[EventEnvelope],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -65,7 +78,10 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> AppResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(db_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
@@ -111,7 +127,12 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        insert_events(&mut *tx, std::slice::from_ref(&t.event), t.tenant.created_at).await?;
+        insert_events(
+            &mut *tx,
+            std::slice::from_ref(&t.event),
+            t.tenant.created_at,
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -193,16 +214,30 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteIngestTx { tx, scope }))
     }
 
-    async fn list_contacts(&self, scope: Scope, phone: Option<&Phone>, page: PageRequest) -> AppResult<Page<Contact>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "));
+    async fn list_contacts(
+        &self,
+        scope: Scope,
+        phone: Option<&Phone>,
+        page: PageRequest,
+    ) -> AppResult<Page<Contact>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
+        ));
         q.push_bind(scope.tenant_id.0);
         if let Some(p) = phone {
             q.push(" AND phone = ").push_bind(p.as_str().to_string());
         }
         paginate(&mut q, "created_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows.iter().map(rows::contact).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
+        let v = rows
+            .iter()
+            .map(rows::contact)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(Page::from_rows(v, page.limit, |c| Cursor {
+            ts_us: c.created_at.timestamp_micros(),
+            id: c.id.0,
+        }))
     }
 
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
@@ -217,9 +252,18 @@ impl Store for SqliteStore {
             .map_err(db_err)
     }
 
-    async fn list_chats(&self, scope: Scope, f: &ChatFilter, page: PageRequest) -> AppResult<Page<Chat>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0);
+    async fn list_chats(
+        &self,
+        scope: Scope,
+        f: &ChatFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Chat>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CHAT_COLS} FROM chats WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0);
         if let Some(c) = f.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
@@ -228,21 +272,30 @@ impl Store for SqliteStore {
         }
         paginate(&mut q, "created_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows.iter().map(rows::chat).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor { ts_us: c.created_at.timestamp_micros(), id: c.id.0 }))
+        let v = rows
+            .iter()
+            .map(rows::chat)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(Page::from_rows(v, page.limit, |c| Cursor {
+            ts_us: c.created_at.timestamp_micros(),
+            id: c.id.0,
+        }))
     }
 
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>> {
-        sqlx::query(AssertSqlSafe(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = ? AND project_id = ? AND id = ?")))
-            .bind(scope.tenant_id.0)
-            .bind(scope.project_id.0)
-            .bind(id.0)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_err)?
-            .map(|r| rows::chat(&r))
-            .transpose()
-            .map_err(db_err)
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CHAT_COLS} FROM chats WHERE tenant_id = ? AND project_id = ? AND id = ?"
+        )))
+        .bind(scope.tenant_id.0)
+        .bind(scope.project_id.0)
+        .bind(id.0)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::chat(&r))
+        .transpose()
+        .map_err(db_err)
     }
 
     async fn list_participants(&self, scope: Scope, chat: ChatId) -> AppResult<Vec<Participant>> {
@@ -264,18 +317,43 @@ impl Store for SqliteStore {
             .map_err(db_err)
     }
 
-    async fn list_messages(&self, scope: Scope, chat: ChatId, page: PageRequest) -> AppResult<Page<Message>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND chat_id = ").push_bind(chat.0);
+    async fn list_messages(
+        &self,
+        scope: Scope,
+        chat: ChatId,
+        page: PageRequest,
+    ) -> AppResult<Page<Message>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND chat_id = ")
+            .push_bind(chat.0);
         paginate(&mut q, "sent_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows.iter().map(rows::message).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor { ts_us: m.sent_at.timestamp_micros(), id: m.id.0 }))
+        let v = rows
+            .iter()
+            .map(rows::message)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(Page::from_rows(v, page.limit, |m| Cursor {
+            ts_us: m.sent_at.timestamp_micros(),
+            id: m.id.0,
+        }))
     }
 
-    async fn list_sessions(&self, scope: Scope, f: &SessionFilter, page: PageRequest) -> AppResult<Page<Session>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND project_id = ").push_bind(scope.project_id.0);
+    async fn list_sessions(
+        &self,
+        scope: Scope,
+        f: &SessionFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Session>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0);
         if let Some(c) = f.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
@@ -284,13 +362,30 @@ impl Store for SqliteStore {
         }
         paginate(&mut q, "started_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows.iter().map(rows::session).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |s| Cursor { ts_us: s.started_at.timestamp_micros(), id: s.id.0 }))
+        let v = rows
+            .iter()
+            .map(rows::session)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(Page::from_rows(v, page.limit, |s| Cursor {
+            ts_us: s.started_at.timestamp_micros(),
+            id: s.id.0,
+        }))
     }
 
-    async fn list_contact_events(&self, scope: Scope, contact: ContactId, f: &ContactEventFilter, page: PageRequest) -> AppResult<Page<ContactEvent>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_EVENT_COLS} FROM contact_events WHERE tenant_id = "));
-        q.push_bind(scope.tenant_id.0).push(" AND contact_id = ").push_bind(contact.0);
+    async fn list_contact_events(
+        &self,
+        scope: Scope,
+        contact: ContactId,
+        f: &ContactEventFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<ContactEvent>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CONTACT_EVENT_COLS} FROM contact_events WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND contact_id = ")
+            .push_bind(contact.0);
         if let Some(t) = &f.event_type {
             q.push(" AND event_type = ").push_bind(t.clone());
         }
@@ -299,29 +394,49 @@ impl Store for SqliteStore {
         }
         paginate(&mut q, "occurred_at", &page);
         let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows.iter().map(rows::contact_event).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
-        Ok(Page::from_rows(v, page.limit, |e| Cursor { ts_us: e.occurred_at.timestamp_micros(), id: e.id.0 }))
+        let v = rows
+            .iter()
+            .map(rows::contact_event)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(Page::from_rows(v, page.limit, |e| Cursor {
+            ts_us: e.occurred_at.timestamp_micros(),
+            id: e.id.0,
+        }))
     }
 
     async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>> {
         let after = page.after.map(|c| c.ts_us).unwrap_or(0);
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?")))
-            .bind(scope.tenant_id.0)
-            .bind(after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM outbox WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        )))
+        .bind(scope.tenant_id.0)
+        .bind(after)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
         let v = rows
             .iter()
             .map(|r| Ok((r.try_get::<i64, _>("seq")?, rows::envelope(r)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(db_err)?;
-        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor { ts_us: *seq, id: e.id.0 });
-        Ok(Page { data: p.data.into_iter().map(|(_, e)| e).collect(), next_cursor: p.next_cursor })
+        let p = Page::from_rows(v, page.limit, |(seq, e)| Cursor {
+            ts_us: *seq,
+            id: e.id.0,
+        });
+        Ok(Page {
+            data: p.data.into_iter().map(|(_, e)| e).collect(),
+            next_cursor: p.next_cursor,
+        })
     }
 
-    async fn claim_outbox(&self, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> AppResult<Vec<OutboxRow>> {
+    async fn claim_outbox(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<OutboxRow>> {
         // A short write: lease the rows and return them; nothing is held across publishing.
         let rows = sqlx::query(AssertSqlSafe(format!(
             "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE seq IN (
@@ -355,7 +470,8 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let mut q = QueryBuilder::<Sqlite>::new("UPDATE outbox SET published_at = ");
-        q.push_bind(ms(now)).push(", lease_until = NULL WHERE seq IN (");
+        q.push_bind(ms(now))
+            .push(", lease_until = NULL WHERE seq IN (");
         let mut sep = q.separated(", ");
         for s in seqs {
             sep.push_bind(*s);
@@ -370,10 +486,20 @@ impl Store for SqliteStore {
             .fetch_one(&self.read)
             .await
             .map_err(db_err)?;
-        Ok((r.try_get("n").map_err(db_err)?, r.try_get::<Option<i64>, _>("oldest").map_err(db_err)?.map(ts)))
+        Ok((
+            r.try_get("n").map_err(db_err)?,
+            r.try_get::<Option<i64>, _>("oldest")
+                .map_err(db_err)?
+                .map(ts),
+        ))
     }
 
-    async fn apply_timeline(&self, consumer: &str, event: &EventEnvelope, entry: Option<&ContactEvent>) -> AppResult<bool> {
+    async fn apply_timeline(
+        &self,
+        consumer: &str,
+        event: &EventEnvelope,
+        entry: Option<&ContactEvent>,
+    ) -> AppResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let fresh = sqlx::query("INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
             .bind(consumer)

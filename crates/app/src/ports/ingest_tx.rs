@@ -2,7 +2,7 @@ use crate::error::AppResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ventros_domain::chat::Chat;
-use ventros_domain::contact::{Contact, ContactChanges, ContactSighting};
+use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
@@ -36,13 +36,6 @@ pub struct MessageRef {
     pub reactions: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum ContactOutcome {
-    Created,
-    Updated(ContactChanges),
-    Unchanged,
-}
-
 /// One ingest transaction, scoped to one tenant. Nothing is visible to others until
 /// `commit`; dropping it without commit rolls everything back.
 #[async_trait]
@@ -62,17 +55,18 @@ pub trait IngestTx: Send {
         from_me: Option<bool>,
         raw_id: &str,
     ) -> AppResult<Option<MessageRef>>;
-    async fn upsert_contact(
-        &mut self,
-        s: &ContactSighting,
-        now: DateTime<Utc>,
-    ) -> AppResult<(Contact, ContactOutcome)>;
-    /// Finds the chat of (channel, WhatsApp chat id) or inserts `new`; `true` when inserted.
-    async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)>;
+    /// The contact with the sighting's phone (preferred) or LID.
+    async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>>;
+    /// Inserts unless a contact with the same phone or LID exists; `false` then.
+    async fn insert_contact(&mut self, c: &Contact) -> AppResult<bool>;
+    async fn update_contact(&mut self, c: &Contact) -> AppResult<()>;
+    /// Inserts unless (channel, WhatsApp chat id) exists; `false` then.
+    async fn insert_chat(&mut self, c: &Chat) -> AppResult<bool>;
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>>;
     async fn set_chat_subject(&mut self, chat: ChatId, subject: &str) -> AppResult<()>;
-    /// The chat's active session, or `new` opened; `true` when opened.
-    async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)>;
+    async fn find_active_session(&mut self, chat: ChatId) -> AppResult<Option<Session>>;
+    /// Opens a session unless the chat has an active one; `false` then.
+    async fn insert_session(&mut self, s: &Session) -> AppResult<bool>;
     /// Inserts the message; `false` when (channel, from_me, raw id) exists already.
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool>;
     async fn touch_session(

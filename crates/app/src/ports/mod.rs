@@ -7,7 +7,7 @@ mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
-pub use ingest_tx::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
+pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
 pub use store::{
     ApiKeyPrincipal, ChatFilter, ContactEventFilter, NewTenant, SessionFilter, Store,
     WebhookChannel,

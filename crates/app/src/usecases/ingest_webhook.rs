@@ -1,16 +1,17 @@
 //! The hot path: one gateway webhook becomes durable CRM state and outbox events in one
 //! transaction (DESIGN §5). Duplicates change nothing.
 
+use crate::error::AppError;
 use crate::error::AppResult;
 use crate::gateway::{GroupChange, InboundDelivery, InboundEvent, InboundMessage};
-use crate::ports::{Clock, ContactOutcome, DeliveryRecord, IngestTx, Store, WebhookChannel};
+use crate::ports::{Clock, DeliveryRecord, IngestTx, Store, WebhookChannel};
 use crate::usecases::ingest_events::{
     Emitter, chat_payload, contact_payload, message_payload, session_payload,
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
-use ventros_domain::contact::ContactSighting;
+use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::{EventContext, EventType};
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Direction, Message, SenderKind};
@@ -202,32 +203,40 @@ impl Ingest<'_, '_, '_> {
         self.channel.channel_id
     }
 
-    /// Upserts a contact and emits `contact.created` / `contact.updated`.
-    async fn contact(
-        &mut self,
-        s: &ContactSighting,
-    ) -> AppResult<ventros_domain::contact::Contact> {
-        let (c, outcome) = self.tx.upsert_contact(s, self.now).await?;
-        match outcome {
-            ContactOutcome::Created => {
+    /// Finds or creates the contact and emits `contact.created` / `contact.updated`. A
+    /// concurrent delivery may insert the same contact first: then our insert is a no-op and
+    /// the second look finds theirs.
+    async fn contact(&mut self, s: &ContactSighting) -> AppResult<Contact> {
+        for _ in 0..2 {
+            if let Some(mut c) = self.tx.find_contact(s).await? {
+                if let Some(ch) = s.changes_to(&c) {
+                    ch.apply(&mut c, self.now);
+                    self.tx.update_contact(&c).await?;
+                    let mut p = contact_payload(&c);
+                    p["changed"] = json!(ch.field_names());
+                    self.em.emit(EventType::ContactUpdated, c.id.0, p);
+                }
+                return Ok(c);
+            }
+            let c = s.to_new_contact(
+                self.channel.scope.tenant_id,
+                self.channel.scope.project_id,
+                self.now,
+            );
+            if self.tx.insert_contact(&c).await? {
                 self.em
-                    .emit(EventType::ContactCreated, c.id.0, contact_payload(&c))
+                    .emit(EventType::ContactCreated, c.id.0, contact_payload(&c));
+                return Ok(c);
             }
-            ContactOutcome::Updated(ch) => {
-                let mut p = contact_payload(&c);
-                p["changed"] = json!(ch.field_names());
-                self.em.emit(EventType::ContactUpdated, c.id.0, p)
-            }
-            ContactOutcome::Unchanged => {}
         }
-        Ok(c)
+        Err(AppError::Internal("contact upsert lost two races".into()))
     }
 
     async fn chat(
         &mut self,
         jid: &Jid,
         kind: ChatKind,
-        contact: Option<&ventros_domain::contact::Contact>,
+        contact: Option<&Contact>,
         subject: Option<String>,
     ) -> AppResult<Chat> {
         let new = Chat {
@@ -242,12 +251,32 @@ impl Ingest<'_, '_, '_> {
             last_message_at: None,
             created_at: self.now,
         };
-        let (chat, created) = self.tx.upsert_chat(&new).await?;
-        if created {
-            self.em
-                .emit(EventType::ChatCreated, chat.id.0, chat_payload(&chat));
+        for _ in 0..2 {
+            if let Some(c) = self.tx.find_chat(new.channel_id, &new.wa_chat_id).await? {
+                return Ok(c);
+            }
+            if self.tx.insert_chat(&new).await? {
+                self.em
+                    .emit(EventType::ChatCreated, new.id.0, chat_payload(&new));
+                return Ok(new);
+            }
         }
-        Ok(chat)
+        Err(AppError::Internal("chat upsert lost two races".into()))
+    }
+
+    /// The chat's active session, or `new` opened (one active session per chat).
+    async fn session(&mut self, new: Session) -> AppResult<Session> {
+        for _ in 0..2 {
+            if let Some(s) = self.tx.find_active_session(new.chat_id).await? {
+                return Ok(s);
+            }
+            if self.tx.insert_session(&new).await? {
+                self.em
+                    .emit(EventType::SessionStarted, new.id.0, session_payload(&new));
+                return Ok(new);
+            }
+        }
+        Err(AppError::Internal("session open lost two races".into()))
     }
 
     async fn message(
@@ -316,7 +345,7 @@ impl Ingest<'_, '_, '_> {
             agent_messages: 0,
             system_messages: 0,
         };
-        let (session, opened) = self.tx.active_session_or_open(&new_session).await?;
+        let session = self.session(new_session).await?;
         let (direction, sender_kind) = match (from_me, m.via_api) {
             (false, _) => (Direction::Inbound, SenderKind::Contact),
             (true, false) => (Direction::Outbound, SenderKind::PhoneApp),
@@ -385,13 +414,6 @@ impl Ingest<'_, '_, '_> {
                 &SessionTouch::of(direction, sender_kind, at),
             )
             .await?;
-        if opened {
-            self.em.emit(
-                EventType::SessionStarted,
-                session.id.0,
-                session_payload(&session),
-            );
-        }
         let t = if direction == Direction::Inbound {
             EventType::MessageReceived
         } else {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use uuid::Uuid;
 use ventros_app::error::AppResult;
-use ventros_app::ports::{ContactOutcome, DeliveryRecord, IngestTx, MessageRef};
+use ventros_app::ports::{DeliveryRecord, IngestTx, MessageRef};
 use ventros_domain::chat::Chat;
 use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
@@ -23,35 +23,6 @@ pub(crate) struct PgIngestTx {
 impl PgIngestTx {
     fn t(&self) -> Uuid {
         self.scope.tenant_id.0
-    }
-
-    async fn contact_by_identity(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
-        let t = self.t();
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = $1 AND ((phone IS NOT NULL AND phone = $2) OR (lid IS NOT NULL AND lid = $3)) ORDER BY phone IS NULL LIMIT 1"
-        )))
-        .bind(t)
-        .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-        .bind(&s.lid)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::contact(&r))
-        .transpose()
-        .map_err(db_err)
-    }
-
-    async fn active_session(&mut self, chat: ChatId) -> AppResult<Option<Session>> {
-        let t = self.t();
-        sqlx::query(AssertSqlSafe(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = $1 AND chat_id = $2 AND status = 'active'")))
-            .bind(t)
-            .bind(chat.0)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?
-            .map(|r| rows::session(&r))
-            .transpose()
-            .map_err(db_err)
     }
 }
 
@@ -138,54 +109,6 @@ impl IngestTx for PgIngestTx {
             })
         };
         f().map(Some).map_err(db_err)
-    }
-
-    async fn upsert_contact(
-        &mut self,
-        s: &ContactSighting,
-        now: DateTime<Utc>,
-    ) -> AppResult<(Contact, ContactOutcome)> {
-        // Find, else insert; a concurrent insert of the same identity makes ours a no-op and
-        // the second look finds it.
-        for _ in 0..2 {
-            if let Some(found) = self.update_known_contact(s, now).await? {
-                return Ok(found);
-            }
-            if let Some(created) = self.insert_contact(s, now).await? {
-                return Ok((created, ContactOutcome::Created));
-            }
-        }
-        Err(ventros_app::AppError::Internal(
-            "contact upsert lost two races".into(),
-        ))
-    }
-
-    async fn upsert_chat(&mut self, new: &Chat) -> AppResult<(Chat, bool)> {
-        for _ in 0..2 {
-            if let Some(c) = self.find_chat(new.channel_id, &new.wa_chat_id).await? {
-                return Ok((c, false));
-            }
-            if self.insert_chat(new).await? {
-                return Ok((new.clone(), true));
-            }
-        }
-        Err(ventros_app::AppError::Internal(
-            "chat upsert lost two races".into(),
-        ))
-    }
-
-    async fn active_session_or_open(&mut self, new: &Session) -> AppResult<(Session, bool)> {
-        for _ in 0..2 {
-            if let Some(s) = self.active_session(new.chat_id).await? {
-                return Ok((s, false));
-            }
-            if self.insert_session(new).await? {
-                return Ok((new.clone(), true));
-            }
-        }
-        Err(ventros_app::AppError::Internal(
-            "session open lost two races".into(),
-        ))
     }
 
     async fn find_chat(&mut self, channel: ChannelId, wa_chat_id: &str) -> AppResult<Option<Chat>> {
@@ -507,45 +430,52 @@ impl IngestTx for PgIngestTx {
         insert_events(&mut *self.tx, events, now).await
     }
 
-    async fn commit(self: Box<Self>) -> AppResult<()> {
-        self.tx.commit().await.map_err(db_err)
+    async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
+        let t = self.t();
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = $1 AND ((phone IS NOT NULL AND phone = $2) OR (lid IS NOT NULL AND lid = $3)) ORDER BY phone IS NULL LIMIT 1"
+        )))
+        .bind(t)
+        .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&s.lid)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::contact(&r))
+        .transpose()
+        .map_err(db_err)
     }
-}
 
-impl PgIngestTx {
-    async fn update_known_contact(
-        &mut self,
-        s: &ContactSighting,
-        now: DateTime<Utc>,
-    ) -> AppResult<Option<(Contact, ContactOutcome)>> {
-        let Some(mut c) = self.contact_by_identity(s).await? else {
-            return Ok(None);
-        };
-        let Some(ch) = s.changes_to(&c) else {
-            return Ok(Some((c, ContactOutcome::Unchanged)));
-        };
-        ch.apply(&mut c, now);
+    async fn find_active_session(&mut self, chat: ChatId) -> AppResult<Option<Session>> {
+        let t = self.t();
+        sqlx::query(AssertSqlSafe(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = $1 AND chat_id = $2 AND status = 'active'")))
+            .bind(t)
+            .bind(chat.0)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::session(&r))
+            .transpose()
+            .map_err(db_err)
+    }
+
+    async fn update_contact(&mut self, c: &Contact) -> AppResult<()> {
         sqlx::query("UPDATE contacts SET name = $1, push_name = $2, wa_id = $3, lid = $4, phone = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8")
                 .bind(&c.name)
                 .bind(&c.push_name)
                 .bind(&c.wa_id)
                 .bind(&c.lid)
                 .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-                .bind(now)
+                .bind(c.updated_at)
                 .bind(c.tenant_id.0)
                 .bind(c.id.0)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(db_err)?;
-        Ok(Some((c, ContactOutcome::Updated(ch))))
+        Ok(())
     }
 
-    async fn insert_contact(
-        &mut self,
-        s: &ContactSighting,
-        now: DateTime<Utc>,
-    ) -> AppResult<Option<Contact>> {
-        let c = s.to_new_contact(self.scope.tenant_id, self.scope.project_id, now);
+    async fn insert_contact(&mut self, c: &Contact) -> AppResult<bool> {
         let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING")))
             .bind(c.id.0)
             .bind(c.tenant_id.0)
@@ -565,7 +495,7 @@ impl PgIngestTx {
             .await
             .map_err(db_err)?
             .rows_affected();
-        Ok((n == 1).then_some(c))
+        Ok(n == 1)
     }
 
     async fn insert_chat(&mut self, new: &Chat) -> AppResult<bool> {
@@ -610,5 +540,9 @@ impl PgIngestTx {
             .map_err(db_err)?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn commit(self: Box<Self>) -> AppResult<()> {
+        self.tx.commit().await.map_err(db_err)
     }
 }

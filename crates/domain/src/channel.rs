@@ -2,6 +2,7 @@
 
 use crate::DomainError;
 use crate::ids::{ChannelId, ProjectId, TenantId};
+use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -62,10 +63,10 @@ pub struct Channel {
     pub name: String,
     pub waha_base_url: String,
     #[serde(skip_serializing)]
-    pub waha_api_key: String,
+    pub waha_api_key: Secret,
     pub waha_session: String,
     #[serde(skip_serializing)]
-    pub webhook_hmac_key: Option<String>,
+    pub webhook_hmac_key: Option<Secret>,
     pub status: String,
     pub debounce_timeout_ms: i64,
     pub session_timeout_seconds: i64,

@@ -8,6 +8,7 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod phone;
+pub mod secret;
 pub mod session;
 pub mod tenancy;
 pub mod timeline;

@@ -38,7 +38,7 @@ pub struct ApiKeyPrincipal {
 pub struct WebhookChannel {
     pub scope: Scope,
     pub channel_id: ChannelId,
-    pub hmac_key: Option<String>,
+    pub hmac_key: Option<ventros_domain::secret::Secret>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -6,6 +6,7 @@ use ventros_domain::channel::{
 };
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
 use ventros_domain::ids::ChannelId;
+use ventros_domain::secret::Secret;
 use ventros_domain::tenancy::{Scope, validate_name};
 
 #[derive(Debug, Clone, Default)]
@@ -54,9 +55,9 @@ pub async fn create_channel(
         project_id: scope.project_id,
         name: validate_name("name", &cmd.name)?,
         waha_base_url: validate_base_url(&cmd.waha_base_url)?,
-        waha_api_key: cmd.waha_api_key,
+        waha_api_key: Secret::new(cmd.waha_api_key),
         waha_session: session.to_string(),
-        webhook_hmac_key: hmac,
+        webhook_hmac_key: hmac.map(Secret::new),
         status: "UNKNOWN".into(),
         debounce_timeout_ms: validate_debounce(
             cmd.debounce_timeout_ms.unwrap_or(DEFAULT_DEBOUNCE_MS),

@@ -40,7 +40,7 @@ pub async fn receive(
             .headers
             .get("x-webhook-hmac")
             .and_then(|v| v.to_str().ok());
-        if !s.decoder.verify(key, &bytes, sig) {
+        if !s.decoder.verify(key.expose(), &bytes, sig) {
             return Err(ApiError::WebhookUnauthorized);
         }
     }

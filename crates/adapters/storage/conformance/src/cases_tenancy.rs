@@ -33,7 +33,11 @@ pub async fn channel_roundtrip(store: DynStore) {
         .unwrap();
     assert_eq!(c.name, "Main number");
     assert_eq!(c.waha_base_url, "http://waha.local:3000");
-    assert_eq!(c.waha_api_key, "waha-secret");
+    assert_eq!(c.waha_api_key.expose(), "waha-secret");
+    assert!(
+        !format!("{c:?}").contains("waha-secret"),
+        "Debug must not show secrets"
+    );
     assert_eq!(c.status, "UNKNOWN");
     assert_eq!(
         (c.debounce_timeout_ms, c.session_timeout_seconds),

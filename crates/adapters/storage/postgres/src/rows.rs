@@ -10,6 +10,7 @@ use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
 use ventros_domain::phone::Phone;
+use ventros_domain::secret::Secret;
 use ventros_domain::session::{Session, SessionStatus};
 use ventros_domain::timeline::ContactEvent;
 
@@ -58,9 +59,11 @@ pub fn channel(r: &PgRow) -> R<Channel> {
         project_id: r.try_get::<Uuid, _>("project_id")?.into(),
         name: r.try_get("name")?,
         waha_base_url: r.try_get("waha_base_url")?,
-        waha_api_key: r.try_get("waha_api_key")?,
+        waha_api_key: Secret::new(r.try_get::<String, _>("waha_api_key")?),
         waha_session: r.try_get("waha_session")?,
-        webhook_hmac_key: r.try_get("webhook_hmac_key")?,
+        webhook_hmac_key: r
+            .try_get::<Option<String>, _>("webhook_hmac_key")?
+            .map(Secret::new),
         status: r.try_get("status")?,
         debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
         session_timeout_seconds: r.try_get("session_timeout_seconds")?,

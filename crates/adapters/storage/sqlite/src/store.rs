@@ -162,9 +162,9 @@ impl Store for SqliteStore {
             .bind(c.project_id.0)
             .bind(&c.name)
             .bind(&c.waha_base_url)
-            .bind(&c.waha_api_key)
+            .bind(c.waha_api_key.expose())
             .bind(&c.waha_session)
-            .bind(&c.webhook_hmac_key)
+            .bind(c.webhook_hmac_key.as_ref().map(|k| k.expose().to_string()))
             .bind(&c.status)
             .bind(c.debounce_timeout_ms)
             .bind(c.session_timeout_seconds)
@@ -205,7 +205,10 @@ impl Store for SqliteStore {
                 project_id: r.try_get::<Uuid, _>("project_id").map_err(db_err)?.into(),
             },
             channel_id: id,
-            hmac_key: r.try_get("webhook_hmac_key").map_err(db_err)?,
+            hmac_key: r
+                .try_get::<Option<String>, _>("webhook_hmac_key")
+                .map_err(db_err)?
+                .map(ventros_domain::secret::Secret::new),
         }))
     }
 

@@ -179,14 +179,13 @@ async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, Webhook
     Ok((scope, w))
 }
 
-/// Measures HTTP ingest and the baseline; returns the printable report.
-pub async fn ingest(
+/// One round of Ventros over HTTP on a fresh database.
+async fn measure_http(
     backend: &str,
     n: usize,
     concurrency: usize,
     pg_admin: Option<&str>,
-) -> anyhow::Result<String> {
-    // 1. Ventros over HTTP.
+) -> anyhow::Result<Measure> {
     let (db, url) = Db::open(backend, pg_admin).await?;
     let store = db.store();
     let (_, channel) = tenant_and_channel(store.as_ref()).await?;
@@ -216,42 +215,48 @@ pub async fn ingest(
                     &phone_digits(i, n),
                     &format!("BENCH{i:08}"),
                     false,
-                    "Quero saber o preço, por favor",
+                    BODY,
                     1_700_000_000 + i as i64,
                 )
             })
             .collect(),
     );
-    let http = {
+    let m = drive(n, concurrency, move |i| {
         let (client, endpoint, bodies) = (client.clone(), endpoint.clone(), bodies.clone());
-        drive(n, concurrency, move |i| {
-            let (client, endpoint, bodies) = (client.clone(), endpoint.clone(), bodies.clone());
-            async move {
-                let r = client
-                    .post(&endpoint)
-                    .header("content-type", "application/json")
-                    .body(bodies[i].clone())
-                    .send()
-                    .await?;
-                if !r.status().is_success() {
-                    bail!("webhook answered {}", r.status());
-                }
-                let v: serde_json::Value = r.json().await?;
-                if v["status"] != "processed" {
-                    bail!("webhook outcome {v}");
-                }
-                Ok(())
+        async move {
+            let r = client
+                .post(&endpoint)
+                .header("content-type", "application/json")
+                .body(bodies[i].clone())
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("webhook answered {}", r.status());
             }
-        })
-        .await?
-    };
+            let v: serde_json::Value = r.json().await?;
+            if v["status"] != "processed" {
+                bail!("webhook outcome {v}");
+            }
+            Ok(())
+        }
+    })
+    .await;
     running.stop().await;
     db.close().await;
+    m
+}
 
-    // 2. Bare SQL, same engine, same writes, same concurrency, fresh database.
+/// One round of the bare-SQL baseline: same engine, same writes, same concurrency, fresh database.
+async fn measure_baseline(
+    backend: &str,
+    n: usize,
+    concurrency: usize,
+    pg_admin: Option<&str>,
+) -> anyhow::Result<Measure> {
     let (db, _) = Db::open(backend, pg_admin).await?;
     let store = db.store();
     let (scope, channel) = tenant_and_channel(store.as_ref()).await?;
+    let ch = channel.channel_id;
     let msgs: Arc<Vec<BaselineMessage>> = Arc::new(
         (0..n)
             .map(|i| {
@@ -261,7 +266,7 @@ pub async fn ingest(
                     phone: format!("+{d}"),
                     wa_chat_id: format!("{d}@c.us"),
                     raw_id: format!("BASE{i:08}"),
-                    body: "Quero saber o preço, por favor".into(),
+                    body: BODY.into(),
                     at: Utc
                         .timestamp_opt(1_700_000_000 + i as i64, 0)
                         .single()
@@ -270,11 +275,9 @@ pub async fn ingest(
             })
             .collect(),
     );
-    let base = match &db {
+    let m = match &db {
         Db::Sqlite(s, _) => {
             let s = s.clone();
-            let msgs = msgs.clone();
-            let ch = channel.channel_id;
             drive(n, concurrency, move |i| {
                 let (s, msgs) = (s.clone(), msgs.clone());
                 async move {
@@ -283,12 +286,10 @@ pub async fn ingest(
                         .map_err(|e| anyhow::anyhow!("{e}"))
                 }
             })
-            .await?
+            .await
         }
         Db::Postgres(s, _) => {
             let s = s.clone();
-            let msgs = msgs.clone();
-            let ch = channel.channel_id;
             drive(n, concurrency, move |i| {
                 let (s, msgs) = (s.clone(), msgs.clone());
                 async move {
@@ -297,24 +298,73 @@ pub async fn ingest(
                         .map_err(|e| anyhow::anyhow!("{e}"))
                 }
             })
-            .await?
+            .await
         }
     };
     db.close().await;
+    m
+}
 
+const BODY: &str = "Quero saber o preço, por favor";
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Alternates Ventros and baseline rounds (so drift on a noisy machine hits both) and reports
+/// each round and the median ratio.
+pub async fn ingest(
+    backend: &str,
+    n: usize,
+    concurrency: usize,
+    rounds: usize,
+    pg_admin: Option<&str>,
+) -> anyhow::Result<String> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    Ok(format!(
-        "bench ingest: backend={backend} messages={n} concurrency={concurrency}\n\
-         ventros HTTP ingest : {:>8.0} msg/s  p50 {:>7.2} ms  p99 {:>7.2} ms\n\
-         bare-SQL baseline   : {:>8.0} msg/s  p50 {:>7.2} ms  p99 {:>7.2} ms\n\
-         ratio (ventros / baseline): throughput {:.2}x, p50 latency {:.2}x",
-        http.rate(),
-        ms(http.p50),
-        ms(http.p99),
-        base.rate(),
-        ms(base.p50),
-        ms(base.p99),
-        http.rate() / base.rate().max(1e-9),
-        ms(http.p50) / ms(base.p50).max(1e-9),
-    ))
+    let mut out = format!(
+        "bench ingest: backend={backend} messages={n} concurrency={concurrency} rounds={rounds}\n"
+    );
+    let (mut ratios, mut p50s) = (Vec::new(), Vec::new());
+    for round in 1..=rounds.max(1) {
+        let http = measure_http(backend, n, concurrency, pg_admin).await?;
+        let base = measure_baseline(backend, n, concurrency, pg_admin).await?;
+        let ratio = http.rate() / base.rate().max(1e-9);
+        let p50 = ms(http.p50) / ms(base.p50).max(1e-9);
+        out.push_str(&format!(
+            "round {round}: ventros {:>6.0} msg/s (p50 {:>6.2} ms, p99 {:>6.2} ms) | baseline {:>6.0} msg/s (p50 {:>6.2} ms, p99 {:>6.2} ms) | throughput {ratio:.2}x\n",
+            http.rate(), ms(http.p50), ms(http.p99), base.rate(), ms(base.p50), ms(base.p99)
+        ));
+        ratios.push(ratio);
+        p50s.push(p50);
+    }
+    out.push_str(&format!(
+        "median ratio (ventros / bare-SQL baseline): throughput {:.2}x, p50 latency {:.2}x",
+        median(ratios),
+        median(p50s)
+    ));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_and_median() {
+        let lat: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let m = Measure::from(lat, Duration::from_secs(2));
+        assert_eq!((m.count, m.p50, m.p99), (100, Duration::from_millis(51), Duration::from_millis(99)));
+        assert!((m.rate() - 50.0).abs() < 1e-9);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_bench_runs_both_paths_on_sqlite() {
+        let report = ingest("sqlite", 30, 4, 1, None).await.map_err(|e| e.to_string());
+        let report = report.unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.contains("round 1: ventros"), "{report}");
+        assert!(report.contains("median ratio"), "{report}");
+        assert!(ingest("oracle", 1, 1, 1, None).await.is_err());
+    }
 }

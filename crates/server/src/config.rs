@@ -66,6 +66,9 @@ pub enum BenchCommand {
         messages: usize,
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+        /// Alternating Ventros/baseline rounds; the median ratio is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// A PostgreSQL URL of a role that may create databases and roles; a throwaway
         /// database is created and dropped.
         #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]

@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
                     backend,
                     messages,
                     concurrency,
+                    rounds,
                     postgres_admin_url,
                 },
         } => {
@@ -93,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
                 &backend,
                 messages,
                 concurrency,
+                rounds,
                 postgres_admin_url.as_deref(),
             )
             .await?;

@@ -64,6 +64,8 @@ pub async fn ingest_webhook(
         received_at: now,
     };
     if !tx.record_delivery(&record).await? {
+        // Seen before: nothing was written; close the (empty) unit of work normally.
+        tx.commit().await?;
         return Ok(IngestOutcome::Duplicate);
     }
     let ctx = EventContext {

@@ -710,3 +710,61 @@ pub async fn from_phone_is_outbound_without_agent(store: DynStore) {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].name, None);
 }
+
+/// A unit of work dropped without commit leaves nothing behind, even when other deliveries
+/// committed around it (on SQLite they share a batch).
+pub async fn abandoned_ingest_leaves_nothing(store: DynStore) {
+    use ventros_app::ports::DeliveryRecord;
+    use ventros_domain::contact::ContactSighting;
+    use ventros_domain::ids::DeliveryId;
+    let t = tenant(&store, "acme").await;
+    let now = crate::support::clock_now();
+    let record = |key: &str| DeliveryRecord {
+        id: DeliveryId::new(),
+        channel_id: t.channel.channel_id,
+        dedupe_key: key.into(),
+        event_name: "message".into(),
+        outcome: "processed".into(),
+        detail: None,
+        body: json!({}),
+        received_at: now,
+    };
+    let sighting = |p: &str| ContactSighting {
+        phone: Phone::parse(p).ok(),
+        wa_id: None,
+        lid: None,
+        push_name: None,
+    };
+
+    let mut a = store.begin_ingest(t.scope).await.unwrap();
+    assert!(a.record_delivery(&record("evt_a")).await.unwrap());
+    let ca = sighting("+5511911110001").to_new_contact(t.scope.tenant_id, t.scope.project_id, now);
+    assert!(a.insert_contact(&ca).await.unwrap());
+    drop(a);
+
+    let mut b = store.begin_ingest(t.scope).await.unwrap();
+    assert!(b.record_delivery(&record("evt_b")).await.unwrap());
+    let cb = sighting("+5511911110002").to_new_contact(t.scope.tenant_id, t.scope.project_id, now);
+    assert!(b.insert_contact(&cb).await.unwrap());
+    b.commit().await.unwrap();
+
+    let phones: Vec<String> = store
+        .list_contacts(t.scope, None, all())
+        .await
+        .unwrap()
+        .data
+        .into_iter()
+        .filter_map(|c| c.phone.map(String::from))
+        .collect();
+    assert_eq!(phones, vec!["+5511911110002".to_string()]);
+    let mut c = store.begin_ingest(t.scope).await.unwrap();
+    assert!(
+        c.record_delivery(&record("evt_a")).await.unwrap(),
+        "the abandoned delivery was not kept"
+    );
+    assert!(
+        !c.record_delivery(&record("evt_b")).await.unwrap(),
+        "the committed delivery was kept"
+    );
+    c.commit().await.unwrap();
+}

@@ -28,6 +28,7 @@ macro_rules! conformance_tests {
             cases_ingest::group_message_keeps_participant_as_sender,
             cases_ingest::media_and_reply_are_stored,
             cases_ingest::from_phone_is_outbound_without_agent,
+            cases_ingest::abandoned_ingest_leaves_nothing,
             cases_isolation::tenants_never_see_each_other,
             cases_outbox::outbox_claim_lease_publish,
             cases_outbox::timeline_consumer_is_idempotent,

@@ -134,3 +134,8 @@ pub async fn tenant_channel(store: &DynStore, t: &Tenant, name: &str) -> Webhook
     .unwrap();
     store.webhook_channel(ch.id).await.unwrap().unwrap()
 }
+
+pub fn clock_now() -> chrono::DateTime<Utc> {
+    use ventros_app::ports::Clock;
+    clock().now()
+}

@@ -36,3 +36,61 @@ async fn integrity_ok_after_concurrency() {
     // Migrations are idempotent.
     s.migrate().await.unwrap();
 }
+
+/// Group commit must not answer before the batch is durable: the moment a delivery's commit
+/// returns, another connection to the file sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_deliveries_are_visible_to_other_connections() {
+    use ventros_app::ports::ChatFilter;
+    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+    let s = SqliteStore::connect(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(s);
+    let other: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
+    let t = Arc::new(support::tenant(&store, "acme").await);
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let (store, other, t) = (store.clone(), other.clone(), t.clone());
+        tasks.push(tokio::spawn(async move {
+            let phone = format!("551198{i:07}");
+            let body = ventros_waha::sample::text_message(
+                Some(&format!("evt_{i}")),
+                &phone,
+                &format!("R{i}"),
+                false,
+                "oi",
+                1_700_000_000,
+            );
+            assert_eq!(
+                support::ingest(&store, &t.channel, &body).await,
+                ventros_app::usecases::ingest_webhook::IngestOutcome::Processed
+            );
+            let p = ventros_domain::phone::Phone::parse(&phone).unwrap();
+            let seen = other
+                .list_contacts(t.scope, Some(&p), support::all())
+                .await
+                .unwrap()
+                .data;
+            assert_eq!(
+                seen.len(),
+                1,
+                "delivery {i} was acknowledged before it was durable"
+            );
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        other
+            .list_chats(t.scope, &ChatFilter::default(), support::all())
+            .await
+            .unwrap()
+            .data
+            .len(),
+        40
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -189,38 +189,28 @@ impl IngestTx for PgIngestTx {
             i64::from(!touch.by_contact && touch.by_agent),
         );
         let s = i64::from(!touch.by_contact && !touch.by_agent);
+        // Session counters and the chat's last message time, in one round trip.
         sqlx::query(
-            "UPDATE sessions SET
-                contact_messages = contact_messages + $1, agent_messages = agent_messages + $2, system_messages = system_messages + $3,
-                first_contact_message_at = CASE WHEN $4 = 1 THEN LEAST(COALESCE(first_contact_message_at, $5), $6) ELSE first_contact_message_at END,
-                first_agent_message_at = CASE WHEN $7 = 1 THEN LEAST(COALESCE(first_agent_message_at, $8), $9) ELSE first_agent_message_at END,
-                last_message_at = GREATEST(COALESCE(last_message_at, $10), $11)
-             WHERE tenant_id = $12 AND id = $13",
+            "WITH s AS (
+                UPDATE sessions SET
+                    contact_messages = contact_messages + $1, agent_messages = agent_messages + $2, system_messages = system_messages + $3,
+                    first_contact_message_at = CASE WHEN $1 = 1 THEN LEAST(COALESCE(first_contact_message_at, $4), $4) ELSE first_contact_message_at END,
+                    first_agent_message_at = CASE WHEN $2 = 1 THEN LEAST(COALESCE(first_agent_message_at, $4), $4) ELSE first_agent_message_at END,
+                    last_message_at = GREATEST(COALESCE(last_message_at, $4), $4)
+                WHERE tenant_id = $5 AND id = $6
+                RETURNING 1)
+             UPDATE chats SET last_message_at = GREATEST(COALESCE(last_message_at, $4), $4) WHERE tenant_id = $5 AND id = $7",
         )
         .bind(c)
         .bind(a)
         .bind(s)
-        .bind(c)
-        .bind(at)
-        .bind(at)
-        .bind(a)
-        .bind(at)
-        .bind(at)
-        .bind(at)
         .bind(at)
         .bind(t)
         .bind(session.0)
+        .bind(chat.0)
         .execute(&mut *self.tx)
         .await
         .map_err(db_err)?;
-        sqlx::query("UPDATE chats SET last_message_at = GREATEST(COALESCE(last_message_at, $1), $2) WHERE tenant_id = $3 AND id = $4")
-            .bind(at)
-            .bind(at)
-            .bind(t)
-            .bind(chat.0)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
         Ok(())
     }
 

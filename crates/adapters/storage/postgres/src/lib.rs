@@ -98,18 +98,20 @@ impl PgStore {
     }
 }
 
-/// Begins a transaction bound to one tenant.
+/// Begins a transaction bound to one tenant, in one round trip: `BEGIN` and the
+/// transaction-local `app.tenant_id` are sent together (the id is a formatted UUID, never text
+/// from a client).
 pub(crate) async fn begin_tenant(
     pool: &PgPool,
     tenant: TenantId,
 ) -> Result<Transaction<'static, Postgres>, AppError> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.0.to_string())
-        .execute(&mut *tx)
+    let begin = format!(
+        "BEGIN; SELECT set_config('app.tenant_id', '{}', true)",
+        tenant.0.hyphenated()
+    );
+    pool.begin_with(sqlx::AssertSqlSafe(begin))
         .await
-        .map_err(db_err)?;
-    Ok(tx)
+        .map_err(db_err)
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> AppError {

@@ -1,10 +1,14 @@
 use crate::db_err;
+use crate::group_commit::{Batch, Outcome};
 use crate::rows::{self, CHAT_COLS, CONTACT_COLS, SESSION_COLS, enum_str, ms};
 use crate::store::insert_events;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, Executor, Row, SqliteConnection};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 use uuid::Uuid;
+use ventros_app::AppError;
 use ventros_app::error::AppResult;
 use ventros_app::ports::{DeliveryRecord, IngestTx, MessageRef};
 use ventros_domain::chat::Chat;
@@ -15,14 +19,47 @@ use ventros_domain::message::{DeliveryStatus, Message};
 use ventros_domain::session::{Session, SessionTouch};
 use ventros_domain::tenancy::Scope;
 
+/// One delivery inside the shared ingest batch: holds the writer until it commits (releases
+/// its savepoint) or is dropped (its savepoint is rolled back).
 pub(crate) struct SqliteIngestTx {
-    pub tx: Transaction<'static, Sqlite>,
+    pub guard: Option<OwnedMutexGuard<Batch>>,
+    pub batch: Arc<Mutex<Batch>>,
+    pub batch_id: u64,
+    pub outcome: watch::Receiver<Outcome>,
     pub scope: Scope,
 }
 
 impl SqliteIngestTx {
     fn t(&self) -> Uuid {
         self.scope.tenant_id.0
+    }
+
+    fn conn(&mut self) -> AppResult<&mut SqliteConnection> {
+        self.guard
+            .as_mut()
+            .and_then(|g| g.tx.as_deref_mut())
+            .ok_or_else(|| AppError::Internal("ingest transaction already finished".into()))
+    }
+}
+
+impl Drop for SqliteIngestTx {
+    fn drop(&mut self) {
+        let Some(mut g) = self.guard.take() else {
+            return;
+        };
+        // Dropped without commit: the savepoint is undone before anyone else uses the batch,
+        // and the batch is closed so the other members (and the writer) are not kept waiting.
+        g.abandoned = true;
+        drop(g);
+        let (batch, id) = (self.batch.clone(), self.batch_id);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let mut g = batch.lock_owned().await;
+                if g.id == id {
+                    g.close().await;
+                }
+            });
+        }
     }
 }
 
@@ -43,7 +80,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(&d.detail)
         .bind(d.body.to_string())
         .bind(ms(d.received_at))
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?
         .rows_affected();
@@ -64,7 +101,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(detail)
         .bind(t)
         .bind(id.0)
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -86,7 +123,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(raw_id)
         .bind(from_me)
         .bind(from_me)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.conn()?)
         .await
         .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -119,7 +156,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(t)
             .bind(channel.0)
             .bind(wa_chat_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await
             .map_err(db_err)?
             .map(|r| rows::chat(&r))
@@ -133,7 +170,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(subject)
             .bind(t)
             .bind(chat.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -171,7 +208,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(m.edited_at.map(ms))
         .bind(m.deleted_at.map(ms))
         .bind(m.reactions.to_string())
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?
         .rows_affected();
@@ -212,7 +249,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(at)
         .bind(t)
         .bind(session.0)
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?;
         sqlx::query("UPDATE chats SET last_message_at = MAX(COALESCE(last_message_at, ?), ?) WHERE tenant_id = ? AND id = ?")
@@ -220,7 +257,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(at)
             .bind(t)
             .bind(chat.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -238,7 +275,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(channel.0)
             .bind(from_me)
             .bind(raw_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await
             .map_err(db_err)?;
         match r {
@@ -268,7 +305,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(raw_id)
         .bind(i64::from(status.rank()))
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -280,7 +317,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(i64::from(status.rank()))
             .bind(t)
             .bind(id.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -292,7 +329,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(ms(at))
             .bind(t)
             .bind(id.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -313,7 +350,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(old_body)
             .bind(new_body)
             .bind(ms(at))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         sqlx::query("UPDATE messages SET body = ?, edited_at = ? WHERE tenant_id = ? AND id = ?")
@@ -321,7 +358,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(ms(at))
             .bind(t)
             .bind(id.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -337,7 +374,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(reactions.to_string())
             .bind(t)
             .bind(id.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -360,7 +397,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(voter)
         .bind(serde_json::json!(selected).to_string())
         .bind(ms(at))
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -377,7 +414,7 @@ impl IngestTx for SqliteIngestTx {
             sqlx::query("SELECT status FROM channels WHERE tenant_id = ? AND id = ?")
                 .bind(t)
                 .bind(channel.0)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn()?)
                 .await
                 .and_then(|r| r.try_get("status"))
                 .map_err(db_err)?;
@@ -389,7 +426,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(ms(now))
             .bind(t)
             .bind(channel.0)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         }
@@ -415,7 +452,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(role)
             .bind(ms(at))
             .bind(left.then(|| ms(at)))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?;
         }
@@ -427,7 +464,7 @@ impl IngestTx for SqliteIngestTx {
             .first()
             .map(|e| e.occurred_at)
             .unwrap_or_else(Utc::now);
-        insert_events(&mut *self.tx, events, now).await
+        insert_events(self.conn()?, events, now).await
     }
 
     async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
@@ -438,7 +475,7 @@ impl IngestTx for SqliteIngestTx {
         .bind(t)
         .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
         .bind(&s.lid)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.conn()?)
         .await
         .map_err(db_err)?
         .map(|r| rows::contact(&r))
@@ -451,7 +488,7 @@ impl IngestTx for SqliteIngestTx {
         sqlx::query(AssertSqlSafe(format!("SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = ? AND chat_id = ? AND status = 'active'")))
             .bind(t)
             .bind(chat.0)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await
             .map_err(db_err)?
             .map(|r| rows::session(&r))
@@ -469,7 +506,7 @@ impl IngestTx for SqliteIngestTx {
                 .bind(ms(c.updated_at))
                 .bind(c.tenant_id.0)
                 .bind(c.id.0)
-                .execute(&mut *self.tx)
+                .execute(self.conn()?)
                 .await
                 .map_err(db_err)?;
         Ok(())
@@ -491,7 +528,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(c.custom_fields.to_string())
             .bind(ms(c.created_at))
             .bind(ms(c.updated_at))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?
             .rows_affected();
@@ -510,7 +547,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(&new.subject)
             .bind(new.last_message_at.map(ms))
             .bind(ms(new.created_at))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?
             .rows_affected();
@@ -535,14 +572,35 @@ impl IngestTx for SqliteIngestTx {
             .bind(new.contact_messages)
             .bind(new.agent_messages)
             .bind(new.system_messages)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .map_err(db_err)?
             .rows_affected();
         Ok(n == 1)
     }
 
-    async fn commit(self: Box<Self>) -> AppResult<()> {
-        self.tx.commit().await.map_err(db_err)
+    async fn commit(mut self: Box<Self>) -> AppResult<()> {
+        let released = self.conn()?.execute("RELEASE SAVEPOINT delivery").await;
+        released.map_err(db_err)?;
+        // Our work is in the batch; release the writer to the deliveries queued behind us,
+        // then commit the batch unless one of them already did.
+        let mut outcome = self.outcome.clone();
+        let (batch, id) = (self.batch.clone(), self.batch_id);
+        drop(self.guard.take());
+        let mut g = batch.lock_owned().await;
+        if g.id == id {
+            g.close().await;
+        }
+        drop(g);
+        let result = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| AppError::Unavailable("the ingest batch ended without an outcome".into()))?
+            .clone();
+        match result {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(AppError::Unavailable(format!("commit failed: {e}"))),
+            None => Err(AppError::Internal("ingest batch outcome missing".into())),
+        }
     }
 }

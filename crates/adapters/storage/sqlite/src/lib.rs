@@ -1,6 +1,7 @@
 //! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
 
 mod baseline;
+mod group_commit;
 mod ingest;
 mod rows;
 mod store;
@@ -21,6 +22,8 @@ pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 pub struct SqliteStore {
     pub(crate) write: SqlitePool,
     pub(crate) read: SqlitePool,
+    /// The open ingest batch (see `group_commit`).
+    pub(crate) batch: std::sync::Arc<tokio::sync::Mutex<group_commit::Batch>>,
 }
 
 impl SqliteStore {
@@ -45,7 +48,11 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(|e| format!("cannot open SQLite database {url:?}: {e}"))?;
-        Ok(SqliteStore { write, read })
+        Ok(SqliteStore {
+            write,
+            read,
+            batch: std::sync::Arc::new(tokio::sync::Mutex::new(group_commit::Batch::new())),
+        })
     }
 
     /// Applies the embedded migrations (idempotent).

@@ -1,3 +1,4 @@
+use crate::group_commit::MAX_MEMBERS;
 use crate::ingest::SqliteIngestTx;
 use crate::rows::{
     self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS,
@@ -6,7 +7,7 @@ use crate::rows::{
 use crate::{SqliteStore, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
+use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
@@ -213,8 +214,28 @@ impl Store for SqliteStore {
     }
 
     async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>> {
-        let tx = self.write.begin().await.map_err(db_err)?;
-        Ok(Box::new(SqliteIngestTx { tx, scope }))
+        let mut g = self.batch.clone().lock_owned().await;
+        if g.members >= MAX_MEMBERS {
+            g.close().await;
+        }
+        g.undo_abandoned().await.map_err(db_err)?;
+        if g.tx.is_none() {
+            g.tx = Some(self.write.begin().await.map_err(db_err)?);
+            g.id += 1;
+            g.outcome = tokio::sync::watch::channel(None).0;
+        }
+        let (batch_id, outcome) = (g.id, g.outcome.subscribe());
+        if let Some(tx) = g.tx.as_mut() {
+            tx.execute("SAVEPOINT delivery").await.map_err(db_err)?;
+        }
+        g.members += 1;
+        Ok(Box::new(SqliteIngestTx {
+            guard: Some(g),
+            batch: self.batch.clone(),
+            batch_id,
+            outcome,
+            scope,
+        }))
     }
 
     async fn list_contacts(

@@ -354,14 +354,19 @@ mod tests {
     fn percentiles_and_median() {
         let lat: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
         let m = Measure::from(lat, Duration::from_secs(2));
-        assert_eq!((m.count, m.p50, m.p99), (100, Duration::from_millis(51), Duration::from_millis(99)));
+        assert_eq!(
+            (m.count, m.p50, m.p99),
+            (100, Duration::from_millis(51), Duration::from_millis(99))
+        );
         assert!((m.rate() - 50.0).abs() < 1e-9);
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ingest_bench_runs_both_paths_on_sqlite() {
-        let report = ingest("sqlite", 30, 4, 1, None).await.map_err(|e| e.to_string());
+        let report = ingest("sqlite", 30, 4, 1, None)
+            .await
+            .map_err(|e| e.to_string());
         let report = report.unwrap_or_else(|e| panic!("{e}"));
         assert!(report.contains("round 1: ventros"), "{report}");
         assert!(report.contains("median ratio"), "{report}");

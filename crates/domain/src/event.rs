@@ -124,7 +124,7 @@ impl EventType {
 }
 
 /// The envelope every event travels in, on every transport.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventEnvelope {
     pub id: EventId,
     #[serde(rename = "type")]

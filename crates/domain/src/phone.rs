@@ -4,8 +4,10 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Shown in the API as a string such as `+5511999998888`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "+5511999998888")]
 pub struct Phone(String);
 
 impl Phone {

@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             if let Some(addr) = running.addr {
-                tracing::info!(%addr, "API listening; health at /health, readiness at /ready");
+                tracing::info!(%addr, "API listening; docs at /docs, spec at /openapi.json");
             }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests and work");

@@ -6,13 +6,14 @@ use ventros_app::page::Page;
 use ventros_domain::channel::Channel;
 use ventros_domain::ids::ChannelId;
 
-#[derive(Debug, Serialize)]
-pub struct ListResponse<T: Serialize> {
+/// A page of results; pass `next_cursor` back as `cursor` for the next page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListResponse<T: Serialize + utoipa::ToSchema> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
-impl<T: Serialize> From<Page<T>> for ListResponse<T> {
+impl<T: Serialize + utoipa::ToSchema> From<Page<T>> for ListResponse<T> {
     fn from(p: Page<T>) -> Self {
         ListResponse {
             data: p.data,
@@ -21,14 +22,16 @@ impl<T: Serialize> From<Page<T>> for ListResponse<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// 1 to 200, default 50.
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WahaConfigIn {
     pub base_url: String,
@@ -36,7 +39,7 @@ pub struct WahaConfigIn {
     pub session: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateChannelIn {
     pub name: String,
@@ -47,14 +50,14 @@ pub struct CreateChannelIn {
     pub import_strategy: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WahaConfigOut {
     pub base_url: String,
     pub session: String,
 }
 
 /// A channel as clients see it: no API key, no HMAC key, plus the URL to give WAHA.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChannelOut {
     pub id: ChannelId,
     pub name: String,

@@ -118,3 +118,18 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// The error envelope, as documented in the OpenAPI spec.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (`not_found`, `validation_failed`, …).
+    pub code: String,
+    pub message: String,
+    /// Extra data, e.g. `{"fields": [{"field", "reason"}]}` for validation errors.
+    pub details: Option<serde_json::Value>,
+}

@@ -4,11 +4,12 @@ mod auth;
 mod dto;
 mod error;
 mod extract;
+mod openapi;
 mod routes;
 
 pub use auth::Principal;
 pub use error::ApiError;
-pub use routes::router;
+pub use routes::{api, router};
 
 use std::sync::Arc;
 use tokio::sync::Notify;

@@ -2,6 +2,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{ChannelOut, CreateChannelIn};
 use crate::error::ApiError;
+use crate::error::ErrorBody;
 use crate::extract::{ApiJson, path_id};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,6 +10,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::read_models;
 
+#[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannelIn, responses((status = 201, description = "Channel registered", body = ChannelOut), (status = 400, description = "Malformed JSON", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 403, description = "Only admins create channels", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
@@ -30,6 +32,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ChannelOut::new(c, &s.public_url))))
 }
 
+#[utoipa::path(get, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), responses((status = 200, body = ChannelOut), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 404, description = "Not found in your tenant", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get(
     State(s): State<AppState>,
     p: Principal,

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::ListResponse;
 use crate::error::ApiError;
+use crate::error::ErrorBody;
 use crate::extract::{ApiQuery, path_id, query_id};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -23,14 +24,16 @@ fn page(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiErro
     Ok(PageRequest::new(limit, cursor)?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ContactsQuery {
     phone: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactsQuery), responses((status = 200, body = ListResponse<Contact>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn list_contacts(
     State(s): State<AppState>,
     p: Principal,
@@ -45,6 +48,7 @@ pub async fn list_contacts(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 200, body = Contact), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 404, description = "Not found in your tenant", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get_contact(
     State(s): State<AppState>,
     p: Principal,
@@ -56,8 +60,9 @@ pub async fn get_contact(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     #[serde(rename = "type")]
     event_type: Option<String>,
@@ -66,6 +71,7 @@ pub struct TimelineQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/contacts/{id}/events", tag = "contacts", params(("id" = String, Path, description = "Contact id"), TimelineQuery), responses((status = 200, description = "The contact timeline", body = ListResponse<ContactEvent>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 404, description = "Not found in your tenant", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn contact_events(
     State(s): State<AppState>,
     p: Principal,
@@ -85,8 +91,9 @@ pub async fn contact_events(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChatsQuery {
     contact_id: Option<String>,
     channel_id: Option<String>,
@@ -94,6 +101,7 @@ pub struct ChatsQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/chats", tag = "chats", params(ChatsQuery), responses((status = 200, body = ListResponse<Chat>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn list_chats(
     State(s): State<AppState>,
     p: Principal,
@@ -111,6 +119,7 @@ pub async fn list_chats(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "The chat with its `participants`", body = Chat), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 404, description = "Not found in your tenant", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get_chat(
     State(s): State<AppState>,
     p: Principal,
@@ -125,6 +134,7 @@ pub async fn get_chat(
     Ok(Json(v))
 }
 
+#[utoipa::path(get, path = "/v1/chats/{id}/messages", tag = "chats", params(("id" = String, Path, description = "Chat id"), crate::dto::PageQuery), responses((status = 200, description = "Oldest first by WhatsApp timestamp", body = ListResponse<Message>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 404, description = "Not found in your tenant", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn chat_messages(
     State(s): State<AppState>,
     p: Principal,
@@ -140,8 +150,9 @@ pub async fn chat_messages(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SessionsQuery {
     contact_id: Option<String>,
     chat_id: Option<String>,
@@ -149,6 +160,7 @@ pub struct SessionsQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(SessionsQuery), responses((status = 200, body = ListResponse<Session>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn list_sessions(
     State(s): State<AppState>,
     p: Principal,
@@ -166,6 +178,7 @@ pub async fn list_sessions(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/events", tag = "events", params(crate::dto::PageQuery), responses((status = 200, description = "The tenant's events in outbox order", body = ListResponse<EventEnvelope>), (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn list_events(
     State(s): State<AppState>,
     p: Principal,

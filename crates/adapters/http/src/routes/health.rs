@@ -6,11 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, description = "The process is up", body = Object)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// Ready when the database answers; reports the outbox backlog.
+#[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "Database reachable; outbox backlog", body = Object), (status = 503, description = "Database unavailable", body = Object)))]
 pub async fn ready(State(s): State<AppState>) -> Response {
     let db = s.store.ping().await;
     let backlog = s.store.outbox_backlog().await;

@@ -4,28 +4,36 @@ mod health;
 mod webhooks;
 
 use crate::AppState;
+use crate::openapi::ApiDoc;
 use axum::Router;
-use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
-/// Every route of the API. The composition root adds tracing and request-id layers.
+/// Every API route, registered through `OpenApiRouter` so that a route cannot exist without
+/// its OpenAPI entry. Returns the router and the generated spec.
+pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(webhooks::receive))
+        .routes(routes!(channels::create))
+        .routes(routes!(channels::get))
+        .routes(routes!(conversations::list_contacts))
+        .routes(routes!(conversations::get_contact))
+        .routes(routes!(conversations::contact_events))
+        .routes(routes!(conversations::list_chats))
+        .routes(routes!(conversations::get_chat))
+        .routes(routes!(conversations::chat_messages))
+        .routes(routes!(conversations::list_sessions))
+        .routes(routes!(conversations::list_events))
+        .split_for_parts();
+    (router.fallback(health::not_found).with_state(state), spec)
+}
+
+/// The API plus `/openapi.json` and the Swagger UI at `/docs` (assets served by Ventros).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
-        .route("/webhooks/waha/{channel_id}", post(webhooks::receive))
-        .route("/v1/channels", post(channels::create))
-        .route("/v1/channels/{id}", get(channels::get))
-        .route("/v1/contacts", get(conversations::list_contacts))
-        .route("/v1/contacts/{id}", get(conversations::get_contact))
-        .route(
-            "/v1/contacts/{id}/events",
-            get(conversations::contact_events),
-        )
-        .route("/v1/chats", get(conversations::list_chats))
-        .route("/v1/chats/{id}", get(conversations::get_chat))
-        .route("/v1/chats/{id}/messages", get(conversations::chat_messages))
-        .route("/v1/sessions", get(conversations::list_sessions))
-        .route("/v1/events", get(conversations::list_events))
-        .fallback(health::not_found)
-        .with_state(state)
+    let (api, spec) = api(state);
+    api.merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
 }

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::auth::correlation;
 use crate::error::ApiError;
+use crate::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_LENGTH;
@@ -11,6 +12,7 @@ use ventros_app::gateway::DecodeError;
 use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::EventContext;
 
+#[utoipa::path(post, path = "/webhooks/waha/{channel_id}", tag = "webhooks", params(("channel_id" = String, Path, description = "The channel id from `webhook_url`"), ("X-Webhook-Hmac" = Option<String>, Header, description = "Hex HMAC-SHA512 of the raw body, required when the channel has a webhook_hmac_key")), request_body(content = Object, description = "A WAHA webhook envelope, exactly as WAHA sends it", content_type = "application/json"), responses((status = 200, description = "Stored (processed, duplicate, ignored, unmatched or rejected)", body = Object), (status = 400, description = "Not JSON", body = ErrorBody), (status = 401, description = "Unknown channel or bad signature", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody)))]
 pub async fn receive(
     State(s): State<AppState>,
     Path(channel_id): Path<String>,

@@ -61,6 +61,29 @@ pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -
     )
 }
 
+/// The process-wide Prometheus recorder (installed once; later calls share it).
+pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ];
+            let builder = metrics_exporter_prometheus::PrometheusBuilder::new();
+            let builder = builder
+                .set_buckets(&buckets)
+                .unwrap_or_else(|_| metrics_exporter_prometheus::PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
 /// Starts Ventros on an opened store.
 pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow::Result<Running> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -91,6 +114,7 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
             relay_wake: relay.waker(),
             public_url,
             webhook_max_bytes: cfg.webhook_max_bytes,
+            prometheus: prometheus(),
         };
         let app = ventros_http::router(state)
             .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -4,6 +4,7 @@ mod auth;
 mod dto;
 mod error;
 mod extract;
+pub mod metrics;
 mod openapi;
 mod routes;
 
@@ -28,4 +29,6 @@ pub struct AppState {
     pub public_url: String,
     /// Largest accepted webhook body, in bytes.
     pub webhook_max_bytes: usize,
+    /// Renders the Prometheus text format for `/metrics`.
+    pub prometheus: metrics_exporter_prometheus::PrometheusHandle,
 }

@@ -66,6 +66,8 @@ pub trait Store: Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> AppResult<()>;
+    /// Connections open and idle in the pool(s), for `/metrics`.
+    fn pool_state(&self) -> (u32, usize);
 
     async fn create_tenant(&self, t: &NewTenant) -> AppResult<()>;
     /// Looks up an unrevoked API key by hash, across tenants.

@@ -37,3 +37,27 @@ pub async fn ready(State(s): State<AppState>) -> Response {
 pub async fn not_found() -> ApiError {
     ApiError::App(ventros_app::AppError::NotFound("route"))
 }
+
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, database pool use", content_type = "text/plain", body = String)))]
+pub async fn metrics(State(s): State<AppState>) -> Response {
+    use crate::metrics::{DB_POOL_IDLE, DB_POOL_OPEN, OUTBOX_LAG, OUTBOX_PENDING};
+    if let Ok((pending, oldest)) = s.store.outbox_backlog().await {
+        metrics::gauge!(OUTBOX_PENDING).set(pending as f64);
+        let lag = oldest
+            .map(|t| (s.clock.now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
+        metrics::gauge!(OUTBOX_LAG).set(lag);
+    }
+    let (open, idle) = s.store.pool_state();
+    metrics::gauge!(DB_POOL_OPEN).set(f64::from(open));
+    metrics::gauge!(DB_POOL_IDLE).set(idle as f64);
+    s.prometheus.run_upkeep();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        s.prometheus.render(),
+    )
+        .into_response()
+}

@@ -17,6 +17,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
         .routes(routes!(webhooks::receive))
         .routes(routes!(channels::create))
         .routes(routes!(channels::get))
@@ -29,7 +30,11 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::list_sessions))
         .routes(routes!(conversations::list_events))
         .split_for_parts();
-    (router.fallback(health::not_found).with_state(state), spec)
+    let router = router
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
+        .fallback(health::not_found)
+        .with_state(state);
+    (router, spec)
 }
 
 /// The API plus `/openapi.json` and the Swagger UI at `/docs` (assets served by Ventros).

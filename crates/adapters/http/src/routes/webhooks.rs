@@ -71,6 +71,44 @@ pub async fn receive(
     ) {
         s.relay_wake.notify_one();
     }
+    metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "event" => event_label(&event_name), "outcome" => status).increment(1);
     tracing::debug!(channel = %channel.channel_id, event = %event_name, status, "webhook ingested");
     Ok(Json(json!({"status": status, "detail": detail})))
+}
+
+/// WAHA's event names (REFERENCE §1.5); anything else is counted as `other`, so a sender cannot
+/// grow the metric's label set.
+fn event_label(name: &str) -> &'static str {
+    const KNOWN: [&str; 29] = [
+        "session.status",
+        "message",
+        "message.any",
+        "message.reaction",
+        "message.ack",
+        "message.ack.group",
+        "message.waiting",
+        "message.revoked",
+        "message.edited",
+        "group.v2.join",
+        "group.v2.leave",
+        "group.v2.update",
+        "group.v2.participants",
+        "presence.update",
+        "poll.vote",
+        "poll.vote.failed",
+        "chat.archive",
+        "call.received",
+        "call.accepted",
+        "call.rejected",
+        "label.upsert",
+        "label.deleted",
+        "label.chat.added",
+        "label.chat.deleted",
+        "event.response",
+        "event.response.failed",
+        "engine.event",
+        "group.join",
+        "group.leave",
+    ];
+    KNOWN.into_iter().find(|k| *k == name).unwrap_or("other")
 }

@@ -107,6 +107,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     async fn ping(&self) -> AppResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -78,6 +78,13 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn pool_state(&self) -> (u32, usize) {
+        (
+            self.write.size() + self.read.size(),
+            self.write.num_idle() + self.read.num_idle(),
+        )
+    }
+
     async fn ping(&self) -> AppResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.read)

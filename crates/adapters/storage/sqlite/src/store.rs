@@ -72,6 +72,21 @@ pub(crate) async fn insert_events<'c, E: sqlx::SqliteExecutor<'c>>(
     Ok(())
 }
 
+impl SqliteStore {
+    /// Runs a built read query and maps every row.
+    async fn fetch<T>(
+        &self,
+        mut q: QueryBuilder<Sqlite>,
+        map: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<T, sqlx::Error>,
+    ) -> AppResult<Vec<T>> {
+        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter()
+            .map(map)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -259,12 +274,7 @@ impl Store for SqliteStore {
             q.push(" AND phone = ").push_bind(p.as_str().to_string());
         }
         paginate(&mut q, "created_at", &page);
-        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows
-            .iter()
-            .map(rows::contact)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let v = self.fetch(q, rows::contact).await?;
         Ok(Page::from_rows(v, page.limit, |c| Cursor {
             ts_us: c.created_at.timestamp_micros(),
             id: c.id.0,
@@ -302,12 +312,7 @@ impl Store for SqliteStore {
             q.push(" AND channel_id = ").push_bind(c.0);
         }
         paginate(&mut q, "created_at", &page);
-        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows
-            .iter()
-            .map(rows::chat)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let v = self.fetch(q, rows::chat).await?;
         Ok(Page::from_rows(v, page.limit, |c| Cursor {
             ts_us: c.created_at.timestamp_micros(),
             id: c.id.0,
@@ -361,12 +366,7 @@ impl Store for SqliteStore {
             .push(" AND chat_id = ")
             .push_bind(chat.0);
         paginate(&mut q, "sent_at", &page);
-        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows
-            .iter()
-            .map(rows::message)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let v = self.fetch(q, rows::message).await?;
         Ok(Page::from_rows(v, page.limit, |m| Cursor {
             ts_us: m.sent_at.timestamp_micros(),
             id: m.id.0,
@@ -392,12 +392,7 @@ impl Store for SqliteStore {
             q.push(" AND chat_id = ").push_bind(c.0);
         }
         paginate(&mut q, "started_at", &page);
-        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows
-            .iter()
-            .map(rows::session)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let v = self.fetch(q, rows::session).await?;
         Ok(Page::from_rows(v, page.limit, |s| Cursor {
             ts_us: s.started_at.timestamp_micros(),
             id: s.id.0,
@@ -424,12 +419,7 @@ impl Store for SqliteStore {
             q.push(" AND category = ").push_bind(c.clone());
         }
         paginate(&mut q, "occurred_at", &page);
-        let rows = q.build().fetch_all(&self.read).await.map_err(db_err)?;
-        let v = rows
-            .iter()
-            .map(rows::contact_event)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let v = self.fetch(q, rows::contact_event).await?;
         Ok(Page::from_rows(v, page.limit, |e| Cursor {
             ts_us: e.occurred_at.timestamp_micros(),
             id: e.id.0,

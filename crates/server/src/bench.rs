@@ -119,6 +119,20 @@ impl Db {
         }
     }
 
+    /// The adapter's bare-SQL baseline for one message.
+    async fn baseline_ingest(
+        &self,
+        scope: Scope,
+        channel: ventros_domain::ids::ChannelId,
+        m: &BaselineMessage,
+    ) -> anyhow::Result<()> {
+        let r = match self {
+            Db::Sqlite(s, _) => s.baseline_ingest(scope, channel, m).await,
+            Db::Postgres(s, _) => s.baseline_ingest(scope, channel, m).await,
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     fn store(&self) -> Arc<dyn Store> {
         match self {
             Db::Sqlite(s, _) => Arc::new(s.clone()),
@@ -275,32 +289,17 @@ async fn measure_baseline(
             })
             .collect(),
     );
-    let m = match &db {
-        Db::Sqlite(s, _) => {
-            let s = s.clone();
-            drive(n, concurrency, move |i| {
-                let (s, msgs) = (s.clone(), msgs.clone());
-                async move {
-                    s.baseline_ingest(scope, ch, &msgs[i])
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))
-                }
-            })
-            .await
-        }
-        Db::Postgres(s, _) => {
-            let s = s.clone();
-            drive(n, concurrency, move |i| {
-                let (s, msgs) = (s.clone(), msgs.clone());
-                async move {
-                    s.baseline_ingest(scope, ch, &msgs[i])
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))
-                }
-            })
-            .await
-        }
+    let db = Arc::new(db);
+    let m = {
+        let db = db.clone();
+        drive(n, concurrency, move |i| {
+            let (db, msgs) = (db.clone(), msgs.clone());
+            async move { db.baseline_ingest(scope, ch, &msgs[i]).await }
+        })
+        .await
     };
+    let db = Arc::try_unwrap(db)
+        .map_err(|_| anyhow::anyhow!("baseline workers still hold the database"))?;
     db.close().await;
     m
 }

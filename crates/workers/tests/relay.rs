@@ -9,7 +9,7 @@ use ventros_app::AppError;
 use ventros_app::error::AppResult;
 use ventros_app::gateway::WebhookDecoder;
 use ventros_app::page::PageRequest;
-use ventros_app::ports::{Clock, ContactEventFilter, EventConsumer, FixedClock, Store};
+use ventros_app::ports::{ContactEventFilter, EventConsumer, FixedClock, Store};
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_app::usecases::ingest_webhook::ingest_webhook;
@@ -88,6 +88,33 @@ struct Probe {
     calls: AtomicUsize,
 }
 
+/// A relay publishing to the timeline consumer and a probe that fails while `failing`.
+fn relay(
+    store: &Arc<dyn Store>,
+    clock: &Arc<FixedClock>,
+    failing: bool,
+    batch: u32,
+) -> (OutboxRelay, Arc<Probe>) {
+    let probe = Arc::new(Probe {
+        seen: Mutex::new(vec![]),
+        fail: AtomicBool::new(failing),
+        calls: AtomicUsize::new(0),
+    });
+    let bus = InProcessBus::new()
+        .subscribe(Arc::new(TimelineConsumer::new(store.clone())))
+        .subscribe(probe.clone());
+    let relay = OutboxRelay::new(
+        store.clone(),
+        Arc::new(bus),
+        clock.clone(),
+        RelayConfig {
+            batch,
+            ..Default::default()
+        },
+    );
+    (relay, probe)
+}
+
 #[async_trait]
 impl EventConsumer for Probe {
     fn name(&self) -> &'static str {
@@ -106,23 +133,7 @@ impl EventConsumer for Probe {
 #[tokio::test]
 async fn relay_publishes_in_order_and_feeds_the_timeline() {
     let (store, clock, scope) = setup().await;
-    let probe = Arc::new(Probe {
-        seen: Mutex::new(vec![]),
-        fail: AtomicBool::new(false),
-        calls: AtomicUsize::new(0),
-    });
-    let bus = InProcessBus::new()
-        .subscribe(Arc::new(TimelineConsumer::new(store.clone())))
-        .subscribe(probe.clone());
-    let relay = OutboxRelay::new(
-        store.clone(),
-        Arc::new(bus),
-        clock.clone(),
-        RelayConfig {
-            batch: 2,
-            ..Default::default()
-        },
-    );
+    let (relay, probe) = relay(&store, &clock, false, 2);
     assert_eq!(relay.run_until_idle().await.unwrap(), 6);
     assert_eq!(
         *probe.seen.lock().unwrap(),
@@ -157,26 +168,12 @@ async fn relay_publishes_in_order_and_feeds_the_timeline() {
         tl.iter().map(|e| e.category.as_str()).collect::<Vec<_>>(),
         vec!["lifecycle", "conversation"]
     );
-    let _ = clock.now();
 }
 
 #[tokio::test]
 async fn a_failing_consumer_keeps_events_until_it_recovers_and_others_do_not_repeat() {
     let (store, clock, scope) = setup().await;
-    let probe = Arc::new(Probe {
-        seen: Mutex::new(vec![]),
-        fail: AtomicBool::new(true),
-        calls: AtomicUsize::new(0),
-    });
-    let bus = InProcessBus::new()
-        .subscribe(Arc::new(TimelineConsumer::new(store.clone())))
-        .subscribe(probe.clone());
-    let relay = OutboxRelay::new(
-        store.clone(),
-        Arc::new(bus),
-        clock.clone(),
-        RelayConfig::default(),
-    );
+    let (relay, probe) = relay(&store, &clock, true, RelayConfig::default().batch);
     assert!(relay.run_once().await.is_err());
     assert_eq!(
         store.outbox_backlog().await.unwrap().0,
@@ -208,4 +205,9 @@ async fn a_failing_consumer_keeps_events_until_it_recovers_and_others_do_not_rep
         .data;
     assert_eq!(tl.len(), 2);
     assert_eq!(probe.seen.lock().unwrap().len(), 6);
+    assert_eq!(
+        probe.calls.load(Ordering::SeqCst),
+        7,
+        "one failed call, none while leased, six after recovery"
+    );
 }

@@ -33,7 +33,8 @@ pub enum IngestOutcome {
 }
 
 impl IngestOutcome {
-    fn label(&self) -> (&'static str, Option<&str>) {
+    /// The stable outcome name (as logged in `inbound_deliveries` and answered to WAHA) and its reason.
+    pub fn label(&self) -> (&'static str, Option<&str>) {
         match self {
             IngestOutcome::Processed => ("processed", None),
             IngestOutcome::Duplicate => ("duplicate", None),
@@ -608,12 +609,16 @@ impl Ingest<'_, '_, '_> {
         let chat = self
             .chat(&g.group, ChatKind::Group, None, g.subject.clone())
             .await?;
+        // `join`/`leave` are about our own account; `participants.*` about other members.
         let (left, what) = match g.change.as_str() {
-            "leave" => (true, "left"),
-            "participants.leave" => (true, "participants_left"),
             "join" => (false, "joined"),
+            "leave" => (true, "left"),
             "update" => (false, "updated"),
-            other => (false, other.strip_prefix("participants.").unwrap_or(other)),
+            "participants.join" => (false, "participants_joined"),
+            "participants.leave" => (true, "participants_left"),
+            "participants.promote" => (false, "participants_promoted"),
+            "participants.demote" => (false, "participants_demoted"),
+            _ => (false, "participants_updated"),
         };
         if g.change == "leave" {
             self.tx

@@ -58,17 +58,9 @@ pub async fn receive(
     };
     let outcome =
         ingest_webhook(s.store.as_ref(), s.clock.as_ref(), &channel, delivery, &ctx).await?;
-    let (status, detail) = match &outcome {
-        IngestOutcome::Processed => ("processed", None),
-        IngestOutcome::Duplicate => ("duplicate", None),
-        IngestOutcome::Ignored(r) => ("ignored", Some(r.as_str())),
-        IngestOutcome::Rejected(r) => ("rejected", Some(r.as_str())),
-        IngestOutcome::Unmatched(r) => ("unmatched", Some(r.as_str())),
-    };
-    if matches!(
-        outcome,
-        IngestOutcome::Processed | IngestOutcome::Ignored(_) | IngestOutcome::Unmatched(_)
-    ) {
+    let (status, detail) = outcome.label();
+    // Only processed deliveries append events.
+    if outcome == IngestOutcome::Processed {
         s.relay_wake.notify_one();
     }
     metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "event" => event_label(&event_name), "outcome" => status).increment(1);

@@ -29,13 +29,7 @@ async fn messages(store: &DynStore, t: &Tenant) -> Vec<Message> {
 }
 
 fn label(o: &IngestOutcome) -> &'static str {
-    match o {
-        IngestOutcome::Processed => "processed",
-        IngestOutcome::Duplicate => "duplicate",
-        IngestOutcome::Ignored(_) => "ignored",
-        IngestOutcome::Rejected(_) => "rejected",
-        IngestOutcome::Unmatched(_) => "unmatched",
-    }
+    o.label().0
 }
 
 pub async fn text_message_creates_contact_chat_session_message_events(store: DynStore) {
@@ -566,6 +560,31 @@ pub async fn session_status_group_call_poll_presence(store: DynStore) {
     assert_eq!(vote.payload["selected_options"], json!(["Awesome!"]));
     assert_eq!(count(&ev, "contact.call_received"), 1);
     assert_eq!(count(&ev, "chat.participants_changed"), 2);
+    let changes: Vec<&str> = ev
+        .iter()
+        .filter(|e| e.event_type == "chat.participants_changed")
+        .filter_map(|e| e.payload["change"].as_str())
+        .collect();
+    assert_eq!(changes, vec!["joined", "updated"]);
+    assert_eq!(
+        ingest(
+            &store,
+            &t.channel,
+            &fixture("webhook-group-v2-participants.json")
+        )
+        .await,
+        IngestOutcome::Processed
+    );
+    let last = events(&store, t.scope)
+        .await
+        .into_iter()
+        .rfind(|e| e.event_type == "chat.participants_changed")
+        .unwrap();
+    assert_eq!(last.payload["change"], "participants_joined");
+    assert_eq!(
+        last.payload["participants"],
+        json!([{"wa_id": "123456789@c.us", "role": "participant"}])
+    );
 
     // Presence for a chat we know is published.
     let mut pres: serde_json::Value =

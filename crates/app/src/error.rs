@@ -14,6 +14,11 @@ pub enum AppError {
     Unauthorized,
     #[error("this role may not {0}")]
     Forbidden(&'static str),
+    /// Well-formed input the API refuses for a reason other than a field's value.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -32,6 +37,13 @@ impl From<DomainError> for AppError {
 }
 
 impl AppError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         AppError::Validation {
             field: field.into(),

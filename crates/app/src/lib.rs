@@ -1,11 +1,14 @@
 //! Ventros use cases and the ports (traits) they need. One use case per file.
 
+pub mod actor;
 pub mod bench;
 pub mod error;
 pub mod gateway;
+pub mod login_throttle;
 pub mod page;
 pub mod ports;
 pub mod secrets;
+pub mod tokens;
 pub mod usecases;
 
 pub use error::AppError;

@@ -1,7 +1,8 @@
 //! Contacts: a person the business talks to, unique per tenant by phone (or by WhatsApp LID
 //! while the phone is unknown).
 
-use crate::ids::{ContactId, ProjectId, TenantId};
+use crate::DomainError;
+use crate::ids::{ContactId, PipelineId, ProjectId, TenantId};
 use crate::phone::Phone;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,8 @@ pub struct Contact {
     pub profile_picture_url: Option<String>,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Value,
+    /// The pipeline the contact is in, if any.
+    pub pipeline_id: Option<PipelineId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -60,6 +63,7 @@ impl ContactSighting {
             profile_picture_url: None,
             tags: Vec::new(),
             custom_fields: serde_json::json!({}),
+            pipeline_id: None,
             created_at: now,
             updated_at: now,
         }
@@ -144,6 +148,134 @@ impl ContactChanges {
     }
 }
 
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_CHARS: usize = 64;
+pub const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
+
+/// Trims tags, drops duplicates (first one wins) and checks count and length.
+pub fn validate_tags(tags: &[String]) -> Result<Vec<String>, DomainError> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > MAX_TAG_CHARS {
+            return Err(DomainError::invalid(
+                "tags",
+                format!("each tag has 1 to {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(DomainError::invalid(
+            "tags",
+            format!("at most {MAX_TAGS} tags per contact"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Custom fields are one JSON object of at most 16 KiB with keys of 1 to 64 characters.
+pub fn validate_custom_fields(v: &serde_json::Value) -> Result<(), DomainError> {
+    let Some(obj) = v.as_object() else {
+        return Err(DomainError::invalid(
+            "custom_fields",
+            "must be a JSON object",
+        ));
+    };
+    if obj.keys().any(|k| k.is_empty() || k.chars().count() > 64) {
+        return Err(DomainError::invalid(
+            "custom_fields",
+            "keys have 1 to 64 characters",
+        ));
+    }
+    if v.to_string().len() > MAX_CUSTOM_FIELDS_BYTES {
+        return Err(DomainError::invalid(
+            "custom_fields",
+            format!("at most {MAX_CUSTOM_FIELDS_BYTES} bytes of JSON"),
+        ));
+    }
+    Ok(())
+}
+
+/// A change to a contact. The outer `Option` says whether the field was sent; an inner
+/// `None` (JSON `null`) clears it. `custom_fields` is merged key by key (a `null` value
+/// removes that key); `custom_fields: null` clears them all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactPatch {
+    pub name: Option<Option<String>>,
+    pub phone: Option<Option<Phone>>,
+    pub email: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub custom_fields: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+}
+
+impl ContactPatch {
+    /// Applies the patch and returns the names of the fields that changed.
+    pub fn apply(
+        &self,
+        c: &mut Contact,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<&'static str>, DomainError> {
+        let before = c.clone();
+        if let Some(v) = &self.name {
+            c.name = v.clone();
+        }
+        if let Some(v) = &self.phone {
+            c.phone = v.clone();
+            if c.phone.is_none() && c.lid.is_none() {
+                return Err(DomainError::invalid(
+                    "phone",
+                    "a contact without a WhatsApp id needs a phone",
+                ));
+            }
+        }
+        if let Some(v) = &self.email {
+            c.email = v.clone();
+        }
+        if let Some(v) = &self.tags {
+            c.tags = v.clone();
+        }
+        match &self.custom_fields {
+            None => {}
+            Some(None) => c.custom_fields = serde_json::json!({}),
+            Some(Some(m)) => {
+                let mut cur = c.custom_fields.as_object().cloned().unwrap_or_default();
+                for (k, v) in m {
+                    if v.is_null() {
+                        cur.remove(k);
+                    } else {
+                        cur.insert(k.clone(), v.clone());
+                    }
+                }
+                c.custom_fields = serde_json::Value::Object(cur);
+                validate_custom_fields(&c.custom_fields)?;
+            }
+        }
+        let mut changed = Vec::new();
+        if before.name != c.name {
+            changed.push("name");
+        }
+        if before.phone != c.phone {
+            changed.push("phone");
+        }
+        if before.email != c.email {
+            changed.push("email");
+        }
+        if before.tags != c.tags {
+            changed.push("tags");
+        }
+        if before.custom_fields != c.custom_fields {
+            changed.push("custom_fields");
+        }
+        if !changed.is_empty() {
+            c.updated_at = now;
+        }
+        Ok(changed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +305,48 @@ mod tests {
             ch.as_ref().map(|c| c.field_names()),
             Some(vec!["push_name"])
         );
+    }
+
+    #[test]
+    fn tags_and_custom_fields_are_bounded() {
+        assert_eq!(
+            validate_tags(&[" vip ".into(), "vip".into(), "lead".into()]),
+            Ok(vec!["vip".to_string(), "lead".to_string()])
+        );
+        assert!(validate_tags(&["".into()]).is_err());
+        let many: Vec<String> = (0..51).map(|i| format!("t{i}")).collect();
+        assert!(validate_tags(&many).is_err());
+        assert!(validate_custom_fields(&serde_json::json!([1])).is_err());
+        let big = "x".repeat(MAX_CUSTOM_FIELDS_BYTES);
+        assert!(validate_custom_fields(&serde_json::json!({ "a": big })).is_err());
+        assert!(validate_custom_fields(&serde_json::json!({"plan": "gold"})).is_ok());
+    }
+
+    #[test]
+    fn patch_clears_with_null_and_merges_custom_fields() {
+        let mut c =
+            sighting(Some("Ana")).to_new_contact(TenantId::new(), ProjectId::new(), Utc::now());
+        c.email = Some("ana@example.com".into());
+        c.custom_fields = serde_json::json!({"plan": "gold", "city": "Recife"});
+        let mut m = serde_json::Map::new();
+        m.insert("plan".into(), serde_json::Value::Null);
+        m.insert("size".into(), serde_json::json!(3));
+        let p = ContactPatch {
+            email: Some(None),
+            custom_fields: Some(Some(m)),
+            ..Default::default()
+        };
+        let changed = p.apply(&mut c, Utc::now());
+        assert_eq!(changed, Ok(vec!["email", "custom_fields"]));
+        assert_eq!(c.email, None);
+        assert_eq!(
+            c.custom_fields,
+            serde_json::json!({"city": "Recife", "size": 3})
+        );
+        let clear_phone = ContactPatch {
+            phone: Some(None),
+            ..Default::default()
+        };
+        assert!(clear_phone.apply(&mut c, Utc::now()).is_err());
     }
 }

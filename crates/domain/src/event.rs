@@ -44,10 +44,34 @@ pub enum EventType {
     MessageReactionChanged,
     #[serde(rename = "poll.vote_received")]
     PollVoteReceived,
+    #[serde(rename = "channel.updated")]
+    ChannelUpdated,
+    #[serde(rename = "channel.deleted")]
+    ChannelDeleted,
+    #[serde(rename = "contact.deleted")]
+    ContactDeleted,
+    #[serde(rename = "note.added")]
+    NoteAdded,
+    #[serde(rename = "note.deleted")]
+    NoteDeleted,
+    #[serde(rename = "user.created")]
+    UserCreated,
+    #[serde(rename = "user.disabled")]
+    UserDisabled,
+    #[serde(rename = "agent.created")]
+    AgentCreated,
+    #[serde(rename = "agent.updated")]
+    AgentUpdated,
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    #[serde(rename = "project.created")]
+    ProjectCreated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 30] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -66,6 +90,18 @@ impl EventType {
         EventType::MessageEdited,
         EventType::MessageReactionChanged,
         EventType::PollVoteReceived,
+        EventType::ChannelUpdated,
+        EventType::ChannelDeleted,
+        EventType::ContactDeleted,
+        EventType::NoteAdded,
+        EventType::NoteDeleted,
+        EventType::UserCreated,
+        EventType::UserDisabled,
+        EventType::AgentCreated,
+        EventType::AgentUpdated,
+        EventType::ApiKeyCreated,
+        EventType::ApiKeyRevoked,
+        EventType::ProjectCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +124,18 @@ impl EventType {
             EventType::MessageEdited => "message.edited",
             EventType::MessageReactionChanged => "message.reaction_changed",
             EventType::PollVoteReceived => "poll.vote_received",
+            EventType::ChannelUpdated => "channel.updated",
+            EventType::ChannelDeleted => "channel.deleted",
+            EventType::ContactDeleted => "contact.deleted",
+            EventType::NoteAdded => "note.added",
+            EventType::NoteDeleted => "note.deleted",
+            EventType::UserCreated => "user.created",
+            EventType::UserDisabled => "user.disabled",
+            EventType::AgentCreated => "agent.created",
+            EventType::AgentUpdated => "agent.updated",
+            EventType::ApiKeyCreated => "api_key.created",
+            EventType::ApiKeyRevoked => "api_key.revoked",
+            EventType::ProjectCreated => "project.created",
         }
     }
 
@@ -119,6 +167,13 @@ impl EventType {
             | EventType::MessageEdited
             | EventType::MessageReactionChanged
             | EventType::PollVoteReceived => "message",
+            EventType::ChannelUpdated | EventType::ChannelDeleted => "channel",
+            EventType::ContactDeleted => "contact",
+            EventType::NoteAdded | EventType::NoteDeleted => "note",
+            EventType::UserCreated | EventType::UserDisabled => "user",
+            EventType::AgentCreated | EventType::AgentUpdated => "agent",
+            EventType::ApiKeyCreated | EventType::ApiKeyRevoked => "api_key",
+            EventType::ProjectCreated => "project",
         }
     }
 }

@@ -54,4 +54,7 @@ id_type!(
     EventId,
     DeliveryId,
     ContactEventId,
+    AgentId,
+    NoteId,
+    PipelineId,
 );

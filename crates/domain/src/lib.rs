@@ -1,5 +1,6 @@
 //! Ventros domain: entities, value objects, invariants and domain events. No IO, no async.
 
+pub mod agent;
 pub mod channel;
 pub mod chat;
 pub mod contact;
@@ -7,7 +8,9 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod note;
 pub mod phone;
+pub mod rbac;
 pub mod secret;
 pub mod session;
 pub mod tenancy;

@@ -1,6 +1,6 @@
 //! A session is one service episode inside an endless chat.
 
-use crate::ids::{ChannelId, ChatId, ContactId, ProjectId, SessionId, TenantId};
+use crate::ids::{AgentId, ChannelId, ChatId, ContactId, ProjectId, SessionId, TenantId};
 use crate::message::{Direction, SenderKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,8 @@ pub struct Session {
     pub contact_messages: i64,
     pub agent_messages: i64,
     pub system_messages: i64,
+    /// The agent on duty, when one is assigned.
+    pub agent_id: Option<AgentId>,
 }
 
 /// How one message moves a session's counters and first-message timestamps.
@@ -114,6 +116,7 @@ mod tests {
             contact_messages: 0,
             agent_messages: 0,
             system_messages: 0,
+            agent_id: None,
         };
         SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(200)).apply(&mut s);
         SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(150)).apply(&mut s);

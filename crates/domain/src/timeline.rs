@@ -29,6 +29,13 @@ pub fn timeline_entry(e: &EventEnvelope) -> Option<ContactEvent> {
         "contact.updated" => ("profile", "Contact details updated".to_string()),
         "session.started" => ("conversation", "Conversation started".to_string()),
         "session.ended" => ("conversation", "Conversation ended".to_string()),
+        "contact.deleted" => ("lifecycle", "Contact deleted".to_string()),
+        "note.added" => {
+            let body = e.payload.get("body").and_then(|v| v.as_str()).unwrap_or("");
+            let short: String = body.chars().take(80).collect();
+            ("note", format!("Note: {short}"))
+        }
+        "note.deleted" => ("note", "Note deleted".to_string()),
         "contact.call_received" => {
             let what = e
                 .payload

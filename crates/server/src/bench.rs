@@ -13,7 +13,6 @@ use ventros_app::bench::BaselineMessage;
 use ventros_app::ports::{Store, SystemClock, WebhookChannel};
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
-use ventros_domain::event::EventContext;
 use ventros_domain::tenancy::Scope;
 use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
@@ -173,8 +172,7 @@ async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, Webhook
     let ch = create_channel(
         store,
         &SystemClock,
-        scope,
-        &EventContext::default(),
+        &ventros_app::actor::Actor::system(scope, "bench"),
         CreateChannel {
             name: "bench".into(),
             waha_base_url: "http://127.0.0.1:3000".into(),

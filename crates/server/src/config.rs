@@ -133,6 +133,47 @@ pub struct Config {
         global = true
     )]
     pub relay_batch: u32,
+    /// Secret (at least 32 bytes) that signs access tokens. Unset: a random one per process,
+    /// so tokens stop working on restart and differ between instances.
+    #[arg(
+        long,
+        env = "VENTROS_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long,
+        env = "VENTROS_JWT_TTL_SECONDS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub jwt_ttl_seconds: i64,
+    /// Requests per minute per API key or user (token bucket refill rate).
+    #[arg(
+        long,
+        env = "VENTROS_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub rate_limit_per_minute: u32,
+    /// Requests a caller may send at once before the per-minute rate applies.
+    #[arg(
+        long,
+        env = "VENTROS_RATE_LIMIT_BURST",
+        default_value_t = 100,
+        global = true
+    )]
+    pub rate_limit_burst: u32,
+    /// Failed logins per account within 15 minutes before logins are refused (429).
+    #[arg(
+        long,
+        env = "VENTROS_LOGIN_MAX_FAILURES",
+        default_value_t = 5,
+        global = true
+    )]
+    pub login_max_failures: u32,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -163,6 +204,11 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("log_format", &self.log_format)
             .field("relay_batch", &self.relay_batch)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("jwt_ttl_seconds", &self.jwt_ttl_seconds)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("login_max_failures", &self.login_max_failures)
             .finish()
     }
 }
@@ -179,6 +225,11 @@ impl Config {
             db_max_connections: 16,
             log_format: "pretty".into(),
             relay_batch: 200,
+            jwt_secret: None,
+            jwt_ttl_seconds: 3600,
+            rate_limit_per_minute: 600,
+            rate_limit_burst: 100,
+            login_max_failures: 5,
         }
     }
 }
@@ -200,8 +251,12 @@ mod tests {
         );
         let mut c = Config::for_database("postgres://app:s3cret@db/v", "127.0.0.1:0");
         c.migration_database_url = Some("postgres://owner:hunter2@db/v".into());
+        c.jwt_secret = Some("a-very-long-signing-secret-0123456789".into());
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("s3cret") && !dbg.contains("hunter2"), "{dbg}");
+        assert!(
+            !dbg.contains("s3cret") && !dbg.contains("hunter2") && !dbg.contains("signing"),
+            "{dbg}"
+        );
     }
 
     #[test]
@@ -215,6 +270,11 @@ mod tests {
             "VENTROS_PUBLIC_URL",
             "VENTROS_WEBHOOK_MAX_BYTES",
             "VENTROS_LOG_FORMAT",
+            "VENTROS_JWT_SECRET",
+            "VENTROS_JWT_TTL_SECONDS",
+            "VENTROS_RATE_LIMIT_PER_MINUTE",
+            "VENTROS_RATE_LIMIT_BURST",
+            "VENTROS_LOGIN_MAX_FAILURES",
         ] {
             assert!(help.contains(env), "{env} missing from --help");
         }

@@ -12,7 +12,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{Clock, Store, SystemClock};
+use ventros_app::tokens::TokenService;
+use ventros_app::usecases::login::Auth;
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 use ventros_workers::{InProcessBus, OutboxRelay, RelayConfig, TimelineConsumer};
@@ -115,9 +118,37 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
             public_url,
             webhook_max_bytes: cfg.webhook_max_bytes,
             prometheus: prometheus(),
+            auth: Arc::new(build_auth(cfg)?),
+            limiter: Arc::new(ventros_http::RateLimiter::new(
+                cfg.rate_limit_per_minute,
+                cfg.rate_limit_burst,
+            )),
         };
         let app = ventros_http::router(state)
-            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(
+                tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                    |req: &axum::http::Request<axum::body::Body>| {
+                        let h = |name: &str| {
+                            req.headers()
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("")
+                                .to_string()
+                        };
+                        let request_id = h("x-request-id");
+                        let correlation_id = Some(h("x-correlation-id"))
+                            .filter(|c| !c.is_empty())
+                            .unwrap_or_else(|| request_id.clone());
+                        tracing::info_span!(
+                            "request",
+                            method = %req.method(),
+                            path = %req.uri().path(),
+                            request_id = %request_id,
+                            correlation_id = %correlation_id,
+                        )
+                    },
+                ),
+            )
             .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
             .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
                 tower_http::request_id::MakeRequestUuid,
@@ -139,6 +170,11 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         let r = relay.clone();
         let rx_w = rx.clone();
         tasks.push(tokio::spawn(async move { r.run(rx_w).await }));
+        tasks.push(tokio::spawn(prune_idempotency_keys(
+            store.clone(),
+            clock.clone(),
+            rx.clone(),
+        )));
     }
     Ok(Running {
         addr,
@@ -147,6 +183,53 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         shutdown,
         tasks,
     })
+}
+
+/// Token signing and login throttling from the configuration.
+pub fn build_auth(cfg: &Config) -> anyhow::Result<Auth> {
+    let secret = match &cfg.jwt_secret {
+        Some(s) => s.as_bytes().to_vec(),
+        None => {
+            tracing::warn!(
+                "VENTROS_JWT_SECRET is not set: access tokens are signed with a random per-process key and stop working on restart"
+            );
+            ventros_app::secrets::random_bytes(32)
+        }
+    };
+    let tokens = TokenService::new(&secret, cfg.jwt_ttl_seconds)
+        .map_err(|e| anyhow::anyhow!("VENTROS_JWT_SECRET: {e}"))?;
+    Auth::new(
+        tokens,
+        LoginThrottle::new(cfg.login_max_failures, chrono::Duration::minutes(15)),
+    )
+    .map_err(|e| anyhow::anyhow!("auth set-up failed: {e}"))
+}
+
+/// Deletes idempotency keys past their retention, hourly, until shutdown.
+async fn prune_idempotency_keys(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let before = clock.now()
+                    - chrono::Duration::hours(ventros_http::IDEMPOTENCY_RETENTION_HOURS);
+                match store.prune_idempotency(before).await {
+                    Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned idempotency keys"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
+                }
+            }
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

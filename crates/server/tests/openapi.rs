@@ -35,8 +35,13 @@ async fn every_spec_operation_has_a_route_and_every_route_is_documented() {
         !source.contains(".route("),
         "register routes with routes!(…) so they are documented"
     );
+    let handlers: usize = source
+        .split(".routes(routes!(")
+        .skip(1)
+        .map(|rest| rest.split("))").next().unwrap().split(',').count())
+        .sum();
     assert_eq!(
-        source.matches(".routes(routes!(").count(),
+        handlers,
         ops.len(),
         "a registered route is missing from the spec"
     );
@@ -71,7 +76,7 @@ async fn every_spec_operation_has_a_route_and_every_route_is_documented() {
             "{method} {path} answered {status}, which the spec does not document"
         );
         // Protected operations declare the bearer scheme.
-        if path.starts_with("/v1/") {
+        if path.starts_with("/v1/") && path != "/v1/auth/login" {
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
             assert!(
                 spec["paths"][path][method]["security"].is_array(),
@@ -91,7 +96,7 @@ async fn every_spec_operation_has_a_route_and_every_route_is_documented() {
     assert!(spec["components"]["schemas"].get("ErrorBody").is_some());
     assert!(
         spec["components"]["securitySchemes"]
-            .get("api_key")
+            .get("bearer")
             .is_some()
     );
     app.stop().await;

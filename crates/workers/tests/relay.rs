@@ -48,8 +48,7 @@ async fn setup() -> (Arc<dyn Store>, Arc<FixedClock>, Scope) {
     let ch = create_channel(
         store.as_ref(),
         clock.as_ref(),
-        scope,
-        &EventContext::default(),
+        &ventros_app::actor::Actor::system(scope, "test"),
         CreateChannel {
             name: "n".into(),
             waha_base_url: "http://w:3000".into(),
@@ -149,7 +148,7 @@ async fn relay_publishes_in_order_and_feeds_the_timeline() {
     assert_eq!(relay.run_until_idle().await.unwrap(), 0);
     assert_eq!(store.outbox_backlog().await.unwrap().0, 0);
     let contact = store
-        .list_contacts(scope, None, PageRequest::first(10))
+        .search_contacts(scope.tenant_id, &Default::default(), PageRequest::first(10))
         .await
         .unwrap()
         .data
@@ -188,7 +187,7 @@ async fn a_failing_consumer_keeps_events_until_it_recovers_and_others_do_not_rep
     assert_eq!(store.outbox_backlog().await.unwrap().0, 0);
     // The timeline consumer saw the first event twice but wrote it once.
     let contact = store
-        .list_contacts(scope, None, PageRequest::first(10))
+        .search_contacts(scope.tenant_id, &Default::default(), PageRequest::first(10))
         .await
         .unwrap()
         .data

@@ -3,8 +3,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ventros_app::page::Page;
+use ventros_domain::agent::AgentKind;
 use ventros_domain::channel::Channel;
-use ventros_domain::ids::ChannelId;
+use ventros_domain::chat::{Chat, Participant};
+use ventros_domain::contact::Contact;
+use ventros_domain::ids::{ApiKeyId, ChannelId, ContactId, ProjectId, TenantId, UserId};
+use ventros_domain::rbac::Permission;
+use ventros_domain::tenancy::{ApiKey, Role, User};
 
 /// A page of results; pass `next_cursor` back as `cursor` for the next page.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -95,4 +100,236 @@ impl ChannelOut {
             updated_at: c.updated_at,
         }
     }
+}
+
+/// Deserialises a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChannelIn {
+    pub name: Option<String>,
+    pub waha: Option<UpdateWahaIn>,
+    /// `null` turns signature checks off.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub webhook_hmac_key: Option<Option<String>>,
+    pub debounce_timeout_ms: Option<i64>,
+    pub session_timeout_seconds: Option<i64>,
+    pub import_strategy: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWahaIn {
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelStatusOut {
+    pub id: ChannelId,
+    /// WAHA session status: `WORKING`, `SCAN_QR_CODE`, `STARTING`, `STOPPED`, `FAILED` or
+    /// `UNKNOWN` until WAHA reports one.
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenOut {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// A user as clients see it (never the password hash).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserOut {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<User> for UserOut {
+    fn from(u: User) -> Self {
+        UserOut {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+            disabled_at: u.disabled_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeOut {
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+    /// Set when authenticated as a user.
+    pub user: Option<UserOut>,
+    /// Set when authenticated with an API key.
+    pub api_key_id: Option<ApiKeyId>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserIn {
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// An API key as listed: only its prefix, never the key or its hash.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyOut {
+    pub id: ApiKeyId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub prefix: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKey> for ApiKeyOut {
+    fn from(k: ApiKey) -> Self {
+        ApiKeyOut {
+            id: k.id,
+            project_id: k.project_id,
+            name: k.name,
+            prefix: k.prefix,
+            role: k.role,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new API key: `key` is shown only in this response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyCreatedOut {
+    #[serde(flatten)]
+    pub api_key: ApiKeyOut,
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyIn {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProjectIn {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentIn {
+    pub kind: AgentKind,
+    pub name: String,
+    /// Required for `human` agents, forbidden for `bot` and `system`.
+    pub user_id: Option<UserId>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgentIn {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactIn {
+    pub name: String,
+    /// E.164, e.g. `+5511999998888`; unique in the tenant.
+    pub phone: String,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// A JSON object of at most 16 KiB.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<serde_json::Value>,
+}
+
+/// Fields to change; `null` clears a field. `custom_fields` is merged key by key (a `null`
+/// value removes the key); `custom_fields: null` clears all of them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContactIn {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+    /// Replaces the tags; `null` removes them all.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>, nullable)]
+    pub tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>, nullable)]
+    pub custom_fields: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkTagsIn {
+    /// 1 to 200 contact ids.
+    pub contact_ids: Vec<ContactId>,
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkTagsOut {
+    pub data: Vec<Contact>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNoteIn {
+    /// 1 to 10,000 characters.
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChatOut {
+    #[serde(flatten)]
+    pub chat: Chat,
+    pub participants: Vec<Participant>,
 }

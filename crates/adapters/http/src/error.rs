@@ -55,14 +55,26 @@ impl ApiError {
                 AppError::Unauthorized => (
                     StatusCode::UNAUTHORIZED,
                     "unauthorized",
-                    "a valid API key is required (Authorization: Bearer vtr_…)".into(),
+                    "a valid API key or access token is required (Authorization: Bearer …)".into(),
                     json!(null),
                 ),
                 AppError::Forbidden(what) => (
                     StatusCode::FORBIDDEN,
                     "forbidden",
-                    format!("your role may not {what}"),
+                    format!("not allowed: {what}"),
+                    json!({"required": what}),
+                ),
+                AppError::Unprocessable { code, message } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    message.clone(),
                     json!(null),
+                ),
+                AppError::RateLimited { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many requests; retry in {retry_after_secs} s"),
+                    json!({"retry_after_seconds": retry_after_secs}),
                 ),
                 AppError::Unavailable(_) => (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -111,12 +123,65 @@ impl IntoResponse for ApiError {
         if let ApiError::App(AppError::Internal(detail) | AppError::Unavailable(detail)) = &self {
             tracing::error!(code, detail = %detail, "request failed");
         }
-        (
+        let mut resp = (
             status,
             Json(json!({"error": {"code": code, "message": message, "details": details}})),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::App(AppError::RateLimited { retry_after_secs }) = &self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        resp
     }
+}
+
+/// Error responses shared by every authenticated operation, for the OpenAPI spec.
+// Only read by the OpenAPI generator, never built.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum AuthErrors {
+    /// Missing, unknown, revoked or expired credentials.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The caller's role lacks the permission this operation needs.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// Rate limit exceeded; see `Retry-After`.
+    #[response(status = 429)]
+    RateLimited(ErrorBody),
+}
+
+/// The id in the path does not exist in the caller's tenant.
+// Only read by the OpenAPI generator, never built.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum NotFoundError {
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+}
+
+/// Input errors: malformed JSON or query (400) and invalid values (422).
+// Only read by the OpenAPI generator, never built.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum InputErrors {
+    /// Malformed JSON or query string.
+    #[response(status = 400)]
+    Malformed(ErrorBody),
+    /// A field has an invalid value, an unknown field was sent, or an `Idempotency-Key` was
+    /// reused with another body.
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
+/// The write conflicts with existing data (duplicate phone or email, request in progress).
+// Only read by the OpenAPI generator, never built.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum ConflictError {
+    #[response(status = 409)]
+    Conflict(ErrorBody),
 }
 
 /// The error envelope, as documented in the OpenAPI spec.

@@ -42,23 +42,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q)
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
             .map(ApiQuery)
-            .map_err(|e| ApiError::BadQuery(e.to_string()))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                if inner.starts_with("unknown field") || path == "." {
+                    ApiError::BadQuery(inner)
+                } else {
+                    // A parameter with a value of the wrong shape (an id that is not a UUID,
+                    // a time that is not RFC 3339, an unknown enum value).
+                    ApiError::App(ventros_app::AppError::validation(path, inner))
+                }
+            })
     }
 }
 
 /// Parses an id from the path; a malformed id is simply not found.
 pub fn path_id(raw: &str, what: &'static str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::App(ventros_app::AppError::NotFound(what)))
-}
-
-/// Parses an optional id filter from the query string.
-pub fn query_id(raw: Option<&str>, field: &'static str) -> Result<Option<Uuid>, ApiError> {
-    raw.filter(|s| !s.is_empty())
-        .map(|s| {
-            Uuid::parse_str(s)
-                .map_err(|_| ApiError::App(ventros_app::AppError::validation(field, "not a UUID")))
-        })
-        .transpose()
 }

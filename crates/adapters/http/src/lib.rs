@@ -1,11 +1,14 @@
 //! HTTP adapter: axum router, handlers, DTOs, auth extractors and the error envelope.
 
 mod auth;
+mod correlation;
 mod dto;
 mod error;
 mod extract;
+mod idempotency;
 pub mod metrics;
 mod openapi;
+pub mod rate_limit;
 mod routes;
 
 pub use auth::Principal;
@@ -16,6 +19,10 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use ventros_app::gateway::WebhookDecoder;
 use ventros_app::ports::{Clock, Store};
+use ventros_app::usecases::login::Auth;
+
+pub use idempotency::IDEMPOTENCY_RETENTION_HOURS;
+pub use rate_limit::RateLimiter;
 
 /// Everything handlers need, built once by the composition root.
 #[derive(Clone)]
@@ -31,4 +38,8 @@ pub struct AppState {
     pub webhook_max_bytes: usize,
     /// Renders the Prometheus text format for `/metrics`.
     pub prometheus: metrics_exporter_prometheus::PrometheusHandle,
+    /// Access tokens and login throttling.
+    pub auth: Arc<Auth>,
+    /// Requests per caller.
+    pub limiter: Arc<RateLimiter>,
 }

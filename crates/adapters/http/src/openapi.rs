@@ -5,10 +5,17 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Ventros API", description = "WhatsApp-first conversational CRM. Authenticate with `Authorization: Bearer vtr_…`. Errors use one envelope: `{\"error\": {\"code\", \"message\", \"details\"}}`."),
+    info(title = "Ventros API", description = "WhatsApp-first conversational CRM. Authenticate with `Authorization: Bearer <API key or access token>` (API keys start with `vtr_`; access tokens come from `POST /v1/auth/login`). Errors use one envelope: `{\"error\": {\"code\", \"message\", \"details\"}}`. Lists use cursor pagination (`limit` 1–200, default 50; pass `next_cursor` back as `cursor`). POSTs honour `Idempotency-Key`."),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health and readiness"),
+        (name = "auth", description = "Login and the caller's identity"),
+        (name = "users", description = "Users of the tenant"),
+        (name = "api_keys", description = "API keys (shown once, listed by prefix)"),
+        (name = "projects", description = "Projects inside the tenant"),
+        (name = "agents", description = "Human, bot and system agents"),
+        (name = "notes", description = "Notes on contacts and sessions"),
+        (name = "messages", description = "Messages across chats"),
         (name = "webhooks", description = "Inbound WAHA webhooks"),
         (name = "channels", description = "WhatsApp numbers behind WAHA sessions"),
         (name = "contacts", description = "Contacts and their timeline"),
@@ -25,11 +32,11 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "api_key",
+            "bearer",
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("vtr_ API key")
+                    .bearer_format("API key (vtr_…) or JWT access token")
                     .build(),
             ),
         );

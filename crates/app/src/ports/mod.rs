@@ -1,14 +1,17 @@
 //! Ports: what use cases need from the outside world.
 
+mod access_store;
 mod clock;
+mod crm_store;
 mod events;
 mod ingest_tx;
 mod store;
 
+pub use access_store::{AccessStore, IdempotencyClaim};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use crm_store::{
+    ContactFilter, ConversationFilter, CrmStore, MessageFilter, NoteFilter, SortKey,
+};
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
-pub use store::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, NewTenant, SessionFilter, Store,
-    WebhookChannel,
-};
+pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};

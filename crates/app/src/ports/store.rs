@@ -1,5 +1,7 @@
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
+use crate::ports::access_store::AccessStore;
+use crate::ports::crm_store::{ConversationFilter, CrmStore};
 use crate::ports::events::OutboxRow;
 use crate::ports::ingest_tx::IngestTx;
 use async_trait::async_trait;
@@ -9,8 +11,6 @@ use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, ContactId, EventId};
-use ventros_domain::message::Message;
-use ventros_domain::phone::Phone;
 use ventros_domain::session::Session;
 use ventros_domain::tenancy::{ApiKey, Project, Role, Scope, Tenant, User};
 use ventros_domain::timeline::ContactEvent;
@@ -42,18 +42,6 @@ pub struct WebhookChannel {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ChatFilter {
-    pub contact_id: Option<ContactId>,
-    pub channel_id: Option<ChannelId>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SessionFilter {
-    pub contact_id: Option<ContactId>,
-    pub chat_id: Option<ChatId>,
-}
-
-#[derive(Debug, Clone, Default)]
 pub struct ContactEventFilter {
     pub event_type: Option<String>,
     pub category: Option<String>,
@@ -62,7 +50,7 @@ pub struct ContactEventFilter {
 /// Everything Ventros keeps. Every call that reads or writes tenant data takes its scope,
 /// and a row of another tenant is never returned (it looks missing).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccessStore + CrmStore + Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> AppResult<()>;
@@ -80,31 +68,19 @@ pub trait Store: Send + Sync {
 
     async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>>;
 
-    async fn list_contacts(
-        &self,
-        scope: Scope,
-        phone: Option<&Phone>,
-        page: PageRequest,
-    ) -> AppResult<Page<Contact>>;
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>>;
     async fn list_chats(
         &self,
         scope: Scope,
-        f: &ChatFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Chat>>;
     async fn get_chat(&self, scope: Scope, id: ChatId) -> AppResult<Option<Chat>>;
     async fn list_participants(&self, scope: Scope, chat: ChatId) -> AppResult<Vec<Participant>>;
-    async fn list_messages(
-        &self,
-        scope: Scope,
-        chat: ChatId,
-        page: PageRequest,
-    ) -> AppResult<Page<Message>>;
     async fn list_sessions(
         &self,
         scope: Scope,
-        f: &SessionFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Session>>;
     async fn list_contact_events(

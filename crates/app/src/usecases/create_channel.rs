@@ -1,13 +1,15 @@
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, Store};
 use ventros_domain::channel::{
     Channel, DEFAULT_DEBOUNCE_MS, DEFAULT_SESSION_TIMEOUT_S, ImportStrategy, validate_base_url,
     validate_debounce, validate_session_timeout,
 };
-use ventros_domain::event::{EventContext, EventEnvelope, EventType};
+use ventros_domain::event::EventType;
 use ventros_domain::ids::ChannelId;
+use ventros_domain::rbac::Permission;
 use ventros_domain::secret::Secret;
-use ventros_domain::tenancy::{Scope, validate_name};
+use ventros_domain::tenancy::validate_name;
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateChannel {
@@ -24,31 +26,15 @@ pub struct CreateChannel {
 pub async fn create_channel(
     store: &dyn Store,
     clock: &dyn Clock,
-    scope: Scope,
-    ctx: &EventContext,
+    actor: &Actor,
     cmd: CreateChannel,
 ) -> AppResult<Channel> {
+    actor.require(Permission::ChannelsManage)?;
+    let scope = actor.scope;
     let now = clock.now();
-    let session = cmd.waha_session.trim();
-    if session.is_empty() || session.len() > 100 {
-        return Err(AppError::validation(
-            "waha.session",
-            "must be 1 to 100 characters",
-        ));
-    }
-    if cmd.waha_api_key.len() > 500 {
-        return Err(AppError::validation(
-            "waha.api_key",
-            "must be at most 500 characters",
-        ));
-    }
-    let hmac = cmd.webhook_hmac_key.filter(|k| !k.is_empty());
-    if hmac.as_ref().is_some_and(|k| k.len() < 16 || k.len() > 500) {
-        return Err(AppError::validation(
-            "webhook_hmac_key",
-            "must be 16 to 500 characters",
-        ));
-    }
+    let session = validate_session(&cmd.waha_session)?;
+    validate_api_key(&cmd.waha_api_key)?;
+    let hmac = validate_hmac_key(cmd.webhook_hmac_key)?;
     let channel = Channel {
         id: ChannelId::new(),
         tenant_id: scope.tenant_id,
@@ -56,7 +42,7 @@ pub async fn create_channel(
         name: validate_name("name", &cmd.name)?,
         waha_base_url: validate_base_url(&cmd.waha_base_url)?,
         waha_api_key: Secret::new(cmd.waha_api_key),
-        waha_session: session.to_string(),
+        waha_session: session,
         webhook_hmac_key: hmac.map(Secret::new),
         status: "UNKNOWN".into(),
         debounce_timeout_ms: validate_debounce(
@@ -71,20 +57,56 @@ pub async fn create_channel(
         updated_at: now,
         deleted_at: None,
     };
-    let event = EventEnvelope::new(
-        ctx,
-        scope.tenant_id,
-        scope.project_id,
+    let event = actor.event(
         EventType::ChannelCreated,
         channel.id.0,
         now,
-        serde_json::json!({
-            "channel_id": channel.id,
-            "name": channel.name,
-            "waha_session": channel.waha_session,
-            "waha_base_url": channel.waha_base_url,
-        }),
+        channel_payload(&channel),
     );
     store.insert_channel(&channel, &event).await?;
     Ok(channel)
+}
+
+pub(crate) fn channel_payload(c: &Channel) -> serde_json::Value {
+    serde_json::json!({
+        "channel_id": c.id,
+        "name": c.name,
+        "waha_session": c.waha_session,
+        "waha_base_url": c.waha_base_url,
+        "debounce_timeout_ms": c.debounce_timeout_ms,
+        "session_timeout_seconds": c.session_timeout_seconds,
+    })
+}
+
+pub(crate) fn validate_session(s: &str) -> AppResult<String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 100 {
+        return Err(AppError::validation(
+            "waha.session",
+            "must be 1 to 100 characters",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+pub(crate) fn validate_api_key(k: &str) -> AppResult<()> {
+    if k.len() > 500 {
+        return Err(AppError::validation(
+            "waha.api_key",
+            "must be at most 500 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// An empty key means "unsigned"; otherwise 16 to 500 characters.
+pub(crate) fn validate_hmac_key(k: Option<String>) -> AppResult<Option<String>> {
+    let k = k.filter(|k| !k.is_empty());
+    if k.as_ref().is_some_and(|k| k.len() < 16 || k.len() > 500) {
+        return Err(AppError::validation(
+            "webhook_hmac_key",
+            "must be 16 to 500 characters",
+        ));
+    }
+    Ok(k)
 }

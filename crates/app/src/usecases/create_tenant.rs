@@ -53,6 +53,7 @@ pub async fn create_tenant(
         password_hash,
         role: Role::Admin,
         created_at: now,
+        disabled_at: None,
     };
     let (key, prefix, key_hash) = new_api_key();
     let api_key = ApiKey {

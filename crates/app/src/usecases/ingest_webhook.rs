@@ -347,6 +347,7 @@ impl Ingest<'_, '_, '_> {
             contact_messages: 0,
             agent_messages: 0,
             system_messages: 0,
+            agent_id: None,
         };
         let session = self.session(new_session).await?;
         let (direction, sender_kind) = match (from_me, m.via_api) {

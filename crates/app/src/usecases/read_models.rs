@@ -1,84 +1,114 @@
 //! Reads for the API: each missing or foreign id is the same `NotFound`.
 
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{ChatFilter, ContactEventFilter, SessionFilter, Store};
-use ventros_domain::channel::Channel;
-use ventros_domain::chat::Chat;
-use ventros_domain::contact::Contact;
-use ventros_domain::ids::{ChannelId, ChatId, ContactId};
+use crate::ports::{ContactEventFilter, ConversationFilter, MessageFilter, Store};
+use ventros_domain::chat::{Chat, Participant};
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::ids::{ChatId, ContactId, MessageId, SessionId};
 use ventros_domain::message::Message;
-use ventros_domain::phone::Phone;
+use ventros_domain::rbac::Permission;
 use ventros_domain::session::Session;
-use ventros_domain::tenancy::Scope;
 use ventros_domain::timeline::ContactEvent;
-
-pub async fn get_channel(store: &dyn Store, scope: Scope, id: ChannelId) -> AppResult<Channel> {
-    store
-        .get_channel(scope, id)
-        .await?
-        .ok_or(AppError::NotFound("channel"))
-}
-
-pub async fn get_contact(store: &dyn Store, scope: Scope, id: ContactId) -> AppResult<Contact> {
-    store
-        .get_contact(scope, id)
-        .await?
-        .ok_or(AppError::NotFound("contact"))
-}
-
-pub async fn list_contacts(
-    store: &dyn Store,
-    scope: Scope,
-    phone: Option<&str>,
-    page: PageRequest,
-) -> AppResult<Page<Contact>> {
-    let phone = phone.map(Phone::parse).transpose()?;
-    store.list_contacts(scope, phone.as_ref(), page).await
-}
 
 pub async fn list_chats(
     store: &dyn Store,
-    scope: Scope,
-    f: &ChatFilter,
+    actor: &Actor,
+    f: &ConversationFilter,
     page: PageRequest,
 ) -> AppResult<Page<Chat>> {
-    store.list_chats(scope, f, page).await
+    actor.require(Permission::MessagesRead)?;
+    store.list_chats(actor.scope, f, page).await
 }
 
-pub async fn get_chat(store: &dyn Store, scope: Scope, id: ChatId) -> AppResult<Chat> {
-    store
-        .get_chat(scope, id)
-        .await?
-        .ok_or(AppError::NotFound("chat"))
-}
-
-pub async fn list_chat_messages(
+pub async fn get_chat(
     store: &dyn Store,
-    scope: Scope,
-    chat: ChatId,
+    actor: &Actor,
+    id: ChatId,
+) -> AppResult<(Chat, Vec<Participant>)> {
+    actor.require(Permission::MessagesRead)?;
+    let chat = store
+        .get_chat(actor.scope, id)
+        .await?
+        .ok_or(AppError::NotFound("chat"))?;
+    let participants = store.list_participants(actor.scope, id).await?;
+    Ok((chat, participants))
+}
+
+/// Messages matching `f`; when `f` names a chat, session or contact, that one must exist.
+pub async fn list_messages(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &MessageFilter,
     page: PageRequest,
 ) -> AppResult<Page<Message>> {
-    get_chat(store, scope, chat).await?;
-    store.list_messages(scope, chat, page).await
+    actor.require(Permission::MessagesRead)?;
+    if let Some(c) = f.chat_id
+        && store.get_chat(actor.scope, c).await?.is_none()
+    {
+        return Err(AppError::NotFound("chat"));
+    }
+    if let Some(s) = f.session_id
+        && store.get_session(actor.scope, s).await?.is_none()
+    {
+        return Err(AppError::NotFound("session"));
+    }
+    if let Some(c) = f.contact_id
+        && store.get_contact(actor.scope, c).await?.is_none()
+    {
+        return Err(AppError::NotFound("contact"));
+    }
+    store.find_messages(actor.scope, f, page).await
+}
+
+pub async fn get_message(store: &dyn Store, actor: &Actor, id: MessageId) -> AppResult<Message> {
+    actor.require(Permission::MessagesRead)?;
+    store
+        .get_message(actor.scope, id)
+        .await?
+        .ok_or(AppError::NotFound("message"))
 }
 
 pub async fn list_sessions(
     store: &dyn Store,
-    scope: Scope,
-    f: &SessionFilter,
+    actor: &Actor,
+    f: &ConversationFilter,
     page: PageRequest,
 ) -> AppResult<Page<Session>> {
-    store.list_sessions(scope, f, page).await
+    actor.require(Permission::SessionsRead)?;
+    store.list_sessions(actor.scope, f, page).await
+}
+
+pub async fn get_session(store: &dyn Store, actor: &Actor, id: SessionId) -> AppResult<Session> {
+    actor.require(Permission::SessionsRead)?;
+    store
+        .get_session(actor.scope, id)
+        .await?
+        .ok_or(AppError::NotFound("session"))
 }
 
 pub async fn list_contact_events(
     store: &dyn Store,
-    scope: Scope,
+    actor: &Actor,
     contact: ContactId,
     f: &ContactEventFilter,
     page: PageRequest,
 ) -> AppResult<Page<ContactEvent>> {
-    get_contact(store, scope, contact).await?;
-    store.list_contact_events(scope, contact, f, page).await
+    actor.require(Permission::ContactsRead)?;
+    if store.get_contact(actor.scope, contact).await?.is_none() {
+        return Err(AppError::NotFound("contact"));
+    }
+    store
+        .list_contact_events(actor.scope, contact, f, page)
+        .await
+}
+
+pub async fn list_events(
+    store: &dyn Store,
+    actor: &Actor,
+    page: PageRequest,
+) -> AppResult<Page<EventEnvelope>> {
+    actor.require(Permission::EventsRead)?;
+    store.list_events(actor.scope, page).await
 }

@@ -26,29 +26,43 @@ pub struct TenantKeys {
 
 impl TestApp {
     pub async fn sqlite() -> Option<TestApp> {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with(|_| {}).await
+    }
+
+    /// A SQLite-backed app whose configuration `configure` adjusts.
+    pub async fn sqlite_with(configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let dir = std::env::temp_dir().join(format!("ventros-e2e-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.join("e2e.db").display());
         let s = SqliteStore::connect(&url).await.unwrap();
         s.migrate().await.unwrap();
-        Some(Self::boot(Arc::new(s), &url, None).await)
+        Some(Self::boot(Arc::new(s), &url, None, configure).await)
     }
 
-    pub async fn postgres() -> Option<TestApp> {
+    pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let url = ventros_testkit::postgres_url("e2e")?;
         let db = provision_test_database(&url).await.unwrap();
         let s = PgStore::connect_with(db.app.clone(), 8).await.unwrap();
         s.verify_rls_role().await.unwrap();
-        Some(Self::boot(Arc::new(s.clone()), "", Some((s, db))).await)
+        Some(Self::boot(Arc::new(s.clone()), "", Some((s, db)), configure).await)
     }
 
     async fn boot(
         store: Arc<dyn Store>,
         url: &str,
         pg: Option<(PgStore, TestDatabase)>,
+        configure: impl FnOnce(&mut Config),
     ) -> TestApp {
         let mut cfg = Config::for_database(url, "127.0.0.1:0");
         cfg.webhook_max_bytes = 64 * 1024;
+        cfg.jwt_secret = Some("test-signing-secret-of-at-least-32-bytes".into());
+        cfg.rate_limit_per_minute = 60_000;
+        cfg.rate_limit_burst = 10_000;
+        configure(&mut cfg);
         let running = start(
             &cfg,
             store.clone(),

@@ -1,11 +1,20 @@
+mod agents;
+mod api_keys;
+mod auth;
 mod channels;
+mod common;
+mod contacts;
 mod conversations;
 mod health;
+mod notes;
+mod projects;
+mod users;
 mod webhooks;
 
 use crate::AppState;
 use crate::openapi::ApiDoc;
 use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,26 +22,57 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Every API route, registered through `OpenApiRouter` so that a route cannot exist without
 /// its OpenAPI entry. Returns the router and the generated spec.
+///
+/// Layers, outermost first: correlation id echo, metrics, authentication (resolves the
+/// caller), rate limit per caller, `Idempotency-Key` on POST.
 pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(health::metrics))
         .routes(routes!(webhooks::receive))
-        .routes(routes!(channels::create))
-        .routes(routes!(channels::get))
-        .routes(routes!(conversations::list_contacts))
-        .routes(routes!(conversations::get_contact))
-        .routes(routes!(conversations::contact_events))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::me))
+        .routes(routes!(users::create, users::list))
+        .routes(routes!(users::get))
+        .routes(routes!(users::disable))
+        .routes(routes!(api_keys::create, api_keys::list))
+        .routes(routes!(api_keys::revoke))
+        .routes(routes!(projects::create, projects::list))
+        .routes(routes!(projects::get))
+        .routes(routes!(agents::create, agents::list))
+        .routes(routes!(agents::get, agents::update))
+        .routes(routes!(channels::create, channels::list))
+        .routes(routes!(channels::get, channels::update, channels::delete))
+        .routes(routes!(channels::status))
+        .routes(routes!(contacts::create, contacts::list))
+        .routes(routes!(contacts::bulk_tags))
+        .routes(routes!(contacts::get, contacts::update, contacts::delete))
+        .routes(routes!(contacts::timeline))
+        .routes(routes!(contacts::messages))
+        .routes(routes!(contacts::add_note, contacts::list_notes))
+        .routes(routes!(notes::add_to_session, notes::list_for_session))
+        .routes(routes!(notes::delete))
         .routes(routes!(conversations::list_chats))
         .routes(routes!(conversations::get_chat))
         .routes(routes!(conversations::chat_messages))
+        .routes(routes!(conversations::list_messages))
+        .routes(routes!(conversations::get_message))
         .routes(routes!(conversations::list_sessions))
+        .routes(routes!(conversations::get_session))
+        .routes(routes!(conversations::session_messages))
         .routes(routes!(conversations::list_events))
         .split_for_parts();
     let router = router
-        .route_layer(axum::middleware::from_fn(crate::metrics::track))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotent,
+        ))
+        .route_layer(from_fn_with_state(state.clone(), crate::rate_limit::limit))
+        .route_layer(from_fn_with_state(state.clone(), crate::auth::resolve))
+        .route_layer(from_fn(crate::metrics::track))
         .fallback(health::not_found)
+        .layer(from_fn(crate::correlation::echo))
         .with_state(state);
     (router, spec)
 }

@@ -53,7 +53,7 @@ pub async fn receive(
     let event_name = delivery.event_name.clone();
     let ctx = EventContext {
         source: "waha".into(),
-        correlation_id: correlation(&parts),
+        correlation_id: correlation(&parts.headers),
         causation_id: None,
     };
     let outcome =

@@ -1,6 +1,6 @@
+use crate::support::{ChatFilter, SessionFilter, StoreExt};
 use crate::support::{DynStore, Tenant, all, count, events, ingest, tenant};
 use serde_json::json;
-use ventros_app::ports::{ChatFilter, SessionFilter};
 use ventros_app::usecases::ingest_webhook::IngestOutcome;
 use ventros_domain::chat::ChatKind;
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
@@ -65,6 +65,7 @@ pub async fn text_message_creates_contact_chat_session_message_events(store: Dyn
             &ChatFilter {
                 contact_id: Some(c.id),
                 channel_id: Some(t.channel.channel_id),
+                ..Default::default()
             },
             all(),
         )
@@ -85,6 +86,7 @@ pub async fn text_message_creates_contact_chat_session_message_events(store: Dyn
             &SessionFilter {
                 contact_id: Some(c.id),
                 chat_id: None,
+                ..Default::default()
             },
             all(),
         )

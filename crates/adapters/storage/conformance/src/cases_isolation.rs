@@ -1,5 +1,6 @@
+use crate::support::{ChatFilter, SessionFilter, StoreExt};
 use crate::support::{DynStore, all, events, ingest, tenant};
-use ventros_app::ports::{ChatFilter, ContactEventFilter, SessionFilter};
+use ventros_app::ports::ContactEventFilter;
 use ventros_domain::phone::Phone;
 use ventros_waha::sample;
 
@@ -87,6 +88,7 @@ pub async fn tenants_never_see_each_other(store: DynStore) {
     let f = SessionFilter {
         contact_id: Some(ca[0].id),
         chat_id: None,
+        ..Default::default()
     };
     assert!(
         store

@@ -1,7 +1,7 @@
+use crate::support::{ChatFilter, StoreExt};
 use crate::support::{DynStore, count, events, ingest, tenant};
 use rand::seq::SliceRandom;
 use std::sync::Arc;
-use ventros_app::ports::ChatFilter;
 use ventros_app::usecases::ingest_webhook::IngestOutcome;
 use ventros_waha::sample;
 

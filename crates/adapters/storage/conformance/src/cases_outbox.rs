@@ -1,3 +1,4 @@
+use crate::support::StoreExt;
 use crate::support::{DynStore, all, clock, ingest, tenant};
 use chrono::Duration;
 use ventros_app::ports::{Clock, ContactEventFilter};

@@ -2,18 +2,74 @@
 
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
+use ventros_app::actor::Actor;
+use ventros_app::error::AppResult;
 use ventros_app::gateway::WebhookDecoder;
-use ventros_app::page::PageRequest;
-use ventros_app::ports::{FixedClock, Store, WebhookChannel};
+use ventros_app::page::{Page, PageRequest};
+use ventros_app::ports::{
+    ContactFilter, ConversationFilter, FixedClock, MessageFilter, Store, WebhookChannel,
+};
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
+use ventros_domain::contact::Contact;
 use ventros_domain::event::{EventContext, EventEnvelope};
 use ventros_domain::ids::ChannelId;
+use ventros_domain::ids::ChatId;
+use ventros_domain::message::Message;
+use ventros_domain::phone::Phone;
 use ventros_domain::tenancy::Scope;
 use ventros_waha::WahaDecoder;
 
 pub type DynStore = Arc<dyn Store>;
+pub type ChatFilter = ConversationFilter;
+pub type SessionFilter = ConversationFilter;
+
+/// The list calls the cases were written against, on top of the filtered store reads.
+#[async_trait::async_trait]
+pub trait StoreExt {
+    async fn list_messages(
+        &self,
+        scope: Scope,
+        chat: ChatId,
+        page: PageRequest,
+    ) -> AppResult<Page<Message>>;
+    async fn list_contacts(
+        &self,
+        scope: Scope,
+        phone: Option<&Phone>,
+        page: PageRequest,
+    ) -> AppResult<Page<Contact>>;
+}
+
+#[async_trait::async_trait]
+impl<S: Store + ?Sized> StoreExt for S {
+    async fn list_messages(
+        &self,
+        scope: Scope,
+        chat: ChatId,
+        page: PageRequest,
+    ) -> AppResult<Page<Message>> {
+        let f = MessageFilter {
+            chat_id: Some(chat),
+            ..Default::default()
+        };
+        self.find_messages(scope, &f, page).await
+    }
+
+    async fn list_contacts(
+        &self,
+        scope: Scope,
+        phone: Option<&Phone>,
+        page: PageRequest,
+    ) -> AppResult<Page<Contact>> {
+        let f = ContactFilter {
+            phone: phone.cloned(),
+            ..Default::default()
+        };
+        self.search_contacts(scope.tenant_id, &f, page).await
+    }
+}
 
 pub fn clock() -> FixedClock {
     FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap())
@@ -32,7 +88,7 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
         &c,
         CreateTenant {
             name: name.into(),
-            admin_email: format!("admin@{name}.example"),
+            admin_email: format!("admin-{}@{name}.example", uuid::Uuid::now_v7().simple()),
             admin_password: "correct horse battery".into(),
         },
     )
@@ -45,11 +101,7 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
     let ch = create_channel(
         store.as_ref(),
         &c,
-        scope,
-        &EventContext {
-            source: "test".into(),
-            ..Default::default()
-        },
+        &Actor::system(scope, "test"),
         CreateChannel {
             name: "Main number".into(),
             waha_base_url: "http://waha.local:3000".into(),
@@ -120,8 +172,7 @@ pub async fn tenant_channel(store: &DynStore, t: &Tenant, name: &str) -> Webhook
     let ch = create_channel(
         store.as_ref(),
         &clock(),
-        t.scope,
-        &EventContext::default(),
+        &ventros_app::actor::Actor::system(t.scope, "test"),
         CreateChannel {
             name: name.chars().take(100).collect(),
             waha_base_url: "http://waha.local:3000".into(),

@@ -41,7 +41,7 @@ async fn integrity_ok_after_concurrency() {
 /// returns, another connection to the file sees it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_deliveries_are_visible_to_other_connections() {
-    use ventros_app::ports::ChatFilter;
+    use ventros_storage_conformance::support::{ChatFilter, StoreExt};
     let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());

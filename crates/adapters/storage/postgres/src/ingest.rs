@@ -423,7 +423,7 @@ impl IngestTx for PgIngestTx {
     async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
         let t = self.t();
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = $1 AND ((phone IS NOT NULL AND phone = $2) OR (lid IS NOT NULL AND lid = $3)) ORDER BY phone IS NULL LIMIT 1"
+            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL AND ((phone IS NOT NULL AND phone = $2) OR (lid IS NOT NULL AND lid = $3)) ORDER BY phone IS NULL LIMIT 1"
         )))
         .bind(t)
         .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
@@ -466,26 +466,7 @@ impl IngestTx for PgIngestTx {
     }
 
     async fn insert_contact(&mut self, c: &Contact) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING")))
-            .bind(c.id.0)
-            .bind(c.tenant_id.0)
-            .bind(c.project_id.0)
-            .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-            .bind(&c.wa_id)
-            .bind(&c.lid)
-            .bind(&c.name)
-            .bind(&c.push_name)
-            .bind(&c.email)
-            .bind(&c.profile_picture_url)
-            .bind(serde_json::json!(c.tags))
-            .bind(&c.custom_fields)
-            .bind(c.created_at)
-            .bind(c.updated_at)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        Ok(n == 1)
+        insert_contact_row(&mut *self.tx, c).await
     }
 
     async fn insert_chat(&mut self, new: &Chat) -> AppResult<bool> {
@@ -508,7 +489,7 @@ impl IngestTx for PgIngestTx {
     }
 
     async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING")))
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING")))
             .bind(new.id.0)
             .bind(new.tenant_id.0)
             .bind(new.project_id.0)
@@ -525,6 +506,7 @@ impl IngestTx for PgIngestTx {
             .bind(new.contact_messages)
             .bind(new.agent_messages)
             .bind(new.system_messages)
+            .bind(new.agent_id.map(|a| a.0))
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?
@@ -535,4 +517,32 @@ impl IngestTx for PgIngestTx {
     async fn commit(self: Box<Self>) -> AppResult<()> {
         self.tx.commit().await.map_err(db_err)
     }
+}
+
+/// Inserts a contact unless one with its phone or LID exists; `false` then.
+pub(crate) async fn insert_contact_row<'c, E: sqlx::PgExecutor<'c>>(
+    ex: E,
+    c: &Contact,
+) -> AppResult<bool> {
+    let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING")))
+        .bind(c.id.0)
+        .bind(c.tenant_id.0)
+        .bind(c.project_id.0)
+        .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&c.wa_id)
+        .bind(&c.lid)
+        .bind(&c.name)
+        .bind(&c.push_name)
+        .bind(&c.email)
+        .bind(&c.profile_picture_url)
+        .bind(serde_json::json!(c.tags))
+        .bind(&c.custom_fields)
+        .bind(c.pipeline_id.map(|p| p.0))
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(ex)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == 1)
 }

@@ -4,7 +4,9 @@
 //! nothing and cannot bypass RLS (checked at start). Every transaction that touches tenant
 //! rows first runs `set_config('app.tenant_id', …, true)`.
 
+mod access;
 mod baseline;
+mod crm;
 mod ingest;
 mod provision;
 mod rows;

@@ -1,7 +1,6 @@
 use crate::ingest::PgIngestTx;
 use crate::rows::{
-    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS,
-    SESSION_COLS,
+    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, SESSION_COLS,
 };
 use crate::{PgStore, begin_tenant, db_err};
 use async_trait::async_trait;
@@ -12,32 +11,57 @@ use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter,
-    Store, WebhookChannel,
+    ApiKeyPrincipal, ContactEventFilter, ConversationFilter, IngestTx, NewTenant, OutboxRow, Store,
+    WebhookChannel,
 };
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, ContactId, EventId, TenantId};
-use ventros_domain::message::Message;
-use ventros_domain::phone::Phone;
 use ventros_domain::session::Session;
 use ventros_domain::tenancy::{Role, Scope};
 use ventros_domain::timeline::ContactEvent;
 
 /// Appends keyset pagination on (sort column, id), then order and limit.
-fn paginate(q: &mut QueryBuilder<Postgres>, sort_col: &str, page: &PageRequest) {
+pub(crate) fn paginate(q: &mut QueryBuilder<Postgres>, sort_col: &str, page: &PageRequest) {
+    paginate_dir(q, sort_col, false, page);
+}
+
+/// Keyset pagination in either direction (`desc`: newest first).
+pub(crate) fn paginate_dir(
+    q: &mut QueryBuilder<Postgres>,
+    sort_col: &str,
+    desc: bool,
+    page: &PageRequest,
+) {
+    let (cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
     if let Some(c) = page.after {
         let at = DateTime::<Utc>::from_timestamp_micros(c.ts_us).unwrap_or_default();
-        q.push(format!(" AND ({sort_col}, id) > ("))
+        q.push(format!(" AND ({sort_col}, id) {cmp} ("))
             .push_bind(at)
             .push(", ")
             .push_bind(c.id)
             .push(")");
     }
-    q.push(format!(" ORDER BY {sort_col}, id LIMIT "))
+    q.push(format!(" ORDER BY {sort_col} {dir}, id {dir} LIMIT "))
         .push_bind(i64::from(page.limit) + 1);
+}
+
+/// Appends the chat/session filters on contact, channel and a time range.
+fn conversation_filters(q: &mut QueryBuilder<Postgres>, f: &ConversationFilter, time_col: &str) {
+    if let Some(c) = f.contact_id {
+        q.push(" AND contact_id = ").push_bind(c.0);
+    }
+    if let Some(c) = f.channel_id {
+        q.push(" AND channel_id = ").push_bind(c.0);
+    }
+    if let Some(a) = f.after {
+        q.push(format!(" AND {time_col} >= ")).push_bind(a);
+    }
+    if let Some(b) = f.before {
+        q.push(format!(" AND {time_col} < ")).push_bind(b);
+    }
 }
 
 pub(crate) async fn insert_events<'c, E: sqlx::PgExecutor<'c>>(
@@ -72,7 +96,7 @@ pub(crate) async fn insert_events<'c, E: sqlx::PgExecutor<'c>>(
 
 impl PgStore {
     /// Runs a built query in a transaction bound to `tenant` and maps every row.
-    async fn fetch_scoped<T>(
+    pub(crate) async fn fetch_scoped<T>(
         &self,
         tenant: TenantId,
         mut q: QueryBuilder<Postgres>,
@@ -87,7 +111,7 @@ impl PgStore {
             .map_err(db_err)
     }
 
-    async fn fetch_one_scoped<T>(
+    pub(crate) async fn fetch_one_scoped<T>(
         &self,
         tenant: TenantId,
         q: QueryBuilder<Postgres>,
@@ -97,7 +121,7 @@ impl PgStore {
     }
 }
 
-fn select(sql: String) -> QueryBuilder<Postgres> {
+pub(crate) fn select(sql: String) -> QueryBuilder<Postgres> {
     QueryBuilder::new(sql)
 }
 
@@ -258,27 +282,6 @@ impl Store for PgStore {
         Ok(Box::new(PgIngestTx { tx, scope }))
     }
 
-    async fn list_contacts(
-        &self,
-        scope: Scope,
-        phone: Option<&Phone>,
-        page: PageRequest,
-    ) -> AppResult<Page<Contact>> {
-        let mut q = select(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0);
-        if let Some(p) = phone {
-            q.push(" AND phone = ").push_bind(p.as_str().to_string());
-        }
-        paginate(&mut q, "created_at", &page);
-        let v = self.fetch_scoped(scope.tenant_id, q, rows::contact).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor {
-            ts_us: c.created_at.timestamp_micros(),
-            id: c.id.0,
-        }))
-    }
-
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
         let mut q = select(format!(
             "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
@@ -293,19 +296,14 @@ impl Store for PgStore {
     async fn list_chats(
         &self,
         scope: Scope,
-        f: &ChatFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Chat>> {
         let mut q = select(format!("SELECT {CHAT_COLS} FROM chats WHERE tenant_id = "));
         q.push_bind(scope.tenant_id.0)
             .push(" AND project_id = ")
             .push_bind(scope.project_id.0);
-        if let Some(c) = f.contact_id {
-            q.push(" AND contact_id = ").push_bind(c.0);
-        }
-        if let Some(c) = f.channel_id {
-            q.push(" AND channel_id = ").push_bind(c.0);
-        }
+        conversation_filters(&mut q, f, "created_at");
         paginate(&mut q, "created_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::chat).await?;
         Ok(Page::from_rows(v, page.limit, |c| Cursor {
@@ -341,30 +339,10 @@ impl Store for PgStore {
         .await
     }
 
-    async fn list_messages(
-        &self,
-        scope: Scope,
-        chat: ChatId,
-        page: PageRequest,
-    ) -> AppResult<Page<Message>> {
-        let mut q = select(format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND chat_id = ")
-            .push_bind(chat.0);
-        paginate(&mut q, "sent_at", &page);
-        let v = self.fetch_scoped(scope.tenant_id, q, rows::message).await?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor {
-            ts_us: m.sent_at.timestamp_micros(),
-            id: m.id.0,
-        }))
-    }
-
     async fn list_sessions(
         &self,
         scope: Scope,
-        f: &SessionFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Session>> {
         let mut q = select(format!(
@@ -373,11 +351,15 @@ impl Store for PgStore {
         q.push_bind(scope.tenant_id.0)
             .push(" AND project_id = ")
             .push_bind(scope.project_id.0);
-        if let Some(c) = f.contact_id {
-            q.push(" AND contact_id = ").push_bind(c.0);
-        }
+        conversation_filters(&mut q, f, "started_at");
         if let Some(c) = f.chat_id {
             q.push(" AND chat_id = ").push_bind(c.0);
+        }
+        if let Some(st) = f.status {
+            q.push(" AND status = ").push_bind(st.as_str());
+        }
+        if let Some(a) = f.agent_id {
+            q.push(" AND agent_id = ").push_bind(a.0);
         }
         paginate(&mut q, "started_at", &page);
         let v = self.fetch_scoped(scope.tenant_id, q, rows::session).await?;

@@ -470,7 +470,7 @@ impl IngestTx for SqliteIngestTx {
     async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
         let t = self.t();
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = ? AND ((phone IS NOT NULL AND phone = ?) OR (lid IS NOT NULL AND lid = ?)) ORDER BY phone IS NULL LIMIT 1"
+            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = ? AND deleted_at IS NULL AND ((phone IS NOT NULL AND phone = ?) OR (lid IS NOT NULL AND lid = ?)) ORDER BY phone IS NULL LIMIT 1"
         )))
         .bind(t)
         .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
@@ -513,26 +513,7 @@ impl IngestTx for SqliteIngestTx {
     }
 
     async fn insert_contact(&mut self, c: &Contact) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
-            .bind(c.id.0)
-            .bind(c.tenant_id.0)
-            .bind(c.project_id.0)
-            .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-            .bind(&c.wa_id)
-            .bind(&c.lid)
-            .bind(&c.name)
-            .bind(&c.push_name)
-            .bind(&c.email)
-            .bind(&c.profile_picture_url)
-            .bind(serde_json::json!(c.tags).to_string())
-            .bind(c.custom_fields.to_string())
-            .bind(ms(c.created_at))
-            .bind(ms(c.updated_at))
-            .execute(self.conn()?)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        Ok(n == 1)
+        insert_contact_row(self.conn()?, c).await
     }
 
     async fn insert_chat(&mut self, new: &Chat) -> AppResult<bool> {
@@ -555,7 +536,7 @@ impl IngestTx for SqliteIngestTx {
     }
 
     async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
             .bind(new.id.0)
             .bind(new.tenant_id.0)
             .bind(new.project_id.0)
@@ -572,6 +553,7 @@ impl IngestTx for SqliteIngestTx {
             .bind(new.contact_messages)
             .bind(new.agent_messages)
             .bind(new.system_messages)
+            .bind(new.agent_id.map(|a| a.0))
             .execute(self.conn()?)
             .await
             .map_err(db_err)?
@@ -603,4 +585,32 @@ impl IngestTx for SqliteIngestTx {
             None => Err(AppError::Internal("ingest batch outcome missing".into())),
         }
     }
+}
+
+/// Inserts a contact unless one with its phone or LID exists; `false` then.
+pub(crate) async fn insert_contact_row<'c, E: sqlx::SqliteExecutor<'c>>(
+    ex: E,
+    c: &Contact,
+) -> AppResult<bool> {
+    let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO contacts ({CONTACT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+        .bind(c.id.0)
+        .bind(c.tenant_id.0)
+        .bind(c.project_id.0)
+        .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&c.wa_id)
+        .bind(&c.lid)
+        .bind(&c.name)
+        .bind(&c.push_name)
+        .bind(&c.email)
+        .bind(&c.profile_picture_url)
+        .bind(serde_json::json!(c.tags).to_string())
+        .bind(c.custom_fields.to_string())
+        .bind(c.pipeline_id.map(|p| p.0))
+        .bind(ms(c.created_at))
+        .bind(ms(c.updated_at))
+        .execute(ex)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == 1)
 }

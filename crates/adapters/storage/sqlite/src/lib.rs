@@ -1,6 +1,8 @@
 //! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
 
+mod access;
 mod baseline;
+mod crm;
 mod group_commit;
 mod ingest;
 mod rows;

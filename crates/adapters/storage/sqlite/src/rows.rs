@@ -4,14 +4,17 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
+use ventros_domain::agent::{Agent, AgentKind};
 use ventros_domain::channel::{Channel, ImportStrategy};
 use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
 use ventros_domain::secret::Secret;
 use ventros_domain::session::{Session, SessionStatus};
+use ventros_domain::tenancy::{ApiKey, Project, Role, User};
 use ventros_domain::timeline::ContactEvent;
 
 pub type R<T> = Result<T, sqlx::Error>;
@@ -88,7 +91,7 @@ pub fn channel(r: &SqliteRow) -> R<Channel> {
     })
 }
 
-pub const CONTACT_COLS: &str = "id, tenant_id, project_id, phone, wa_id, lid, name, push_name, email, profile_picture_url, tags, custom_fields, created_at, updated_at";
+pub const CONTACT_COLS: &str = "id, tenant_id, project_id, phone, wa_id, lid, name, push_name, email, profile_picture_url, tags, custom_fields, pipeline_id, created_at, updated_at";
 
 pub fn contact(r: &SqliteRow) -> R<Contact> {
     let phone: Option<String> = r.try_get("phone")?;
@@ -108,6 +111,7 @@ pub fn contact(r: &SqliteRow) -> R<Contact> {
         profile_picture_url: r.try_get("profile_picture_url")?,
         tags: serde_json::from_value(json(r, "tags")?).map_err(|e| decode_err("tags", e))?,
         custom_fields: json(r, "custom_fields")?,
+        pipeline_id: r.try_get::<Option<Uuid>, _>("pipeline_id")?.map(Into::into),
         created_at: ts(r.try_get("created_at")?),
         updated_at: ts(r.try_get("updated_at")?),
     })
@@ -131,7 +135,7 @@ pub fn chat(r: &SqliteRow) -> R<Chat> {
     })
 }
 
-pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages";
+pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages, agent_id";
 
 pub fn session(r: &SqliteRow) -> R<Session> {
     let status: String = r.try_get("status")?;
@@ -153,6 +157,7 @@ pub fn session(r: &SqliteRow) -> R<Session> {
         contact_messages: r.try_get("contact_messages")?,
         agent_messages: r.try_get("agent_messages")?,
         system_messages: r.try_get("system_messages")?,
+        agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
     })
 }
 
@@ -226,5 +231,85 @@ pub fn envelope(r: &SqliteRow) -> R<EventEnvelope> {
         aggregate_type: r.try_get("aggregate_type")?,
         aggregate_id: r.try_get("aggregate_id")?,
         payload: json(r, "payload")?,
+    })
+}
+
+pub const USER_COLS: &str =
+    "id, tenant_id, email, name, password_hash, role, created_at, disabled_at";
+
+pub fn user(r: &SqliteRow) -> R<User> {
+    let role: String = r.try_get("role")?;
+    Ok(User {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        password_hash: r.try_get("password_hash")?,
+        role: Role::parse(&role).map_err(|e| decode_err("role", e))?,
+        created_at: ts(r.try_get("created_at")?),
+        disabled_at: opt_ts(r, "disabled_at")?,
+    })
+}
+
+pub const API_KEY_COLS: &str =
+    "id, tenant_id, project_id, name, prefix, key_hash, role, created_at, revoked_at";
+
+pub fn api_key(r: &SqliteRow) -> R<ApiKey> {
+    let role: String = r.try_get("role")?;
+    Ok(ApiKey {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        name: r.try_get("name")?,
+        prefix: r.try_get("prefix")?,
+        key_hash: r.try_get("key_hash")?,
+        role: Role::parse(&role).map_err(|e| decode_err("role", e))?,
+        created_at: ts(r.try_get("created_at")?),
+        revoked_at: opt_ts(r, "revoked_at")?,
+    })
+}
+
+pub const PROJECT_COLS: &str = "id, tenant_id, name, created_at";
+
+pub fn project(r: &SqliteRow) -> R<Project> {
+    Ok(Project {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        name: r.try_get("name")?,
+        created_at: ts(r.try_get("created_at")?),
+    })
+}
+
+pub const AGENT_COLS: &str =
+    "id, tenant_id, project_id, kind, name, user_id, active, created_at, updated_at";
+
+pub fn agent(r: &SqliteRow) -> R<Agent> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Agent {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        kind: AgentKind::parse(&kind).map_err(|e| decode_err("kind", e))?,
+        name: r.try_get("name")?,
+        user_id: r.try_get::<Option<Uuid>, _>("user_id")?.map(Into::into),
+        active: r.try_get("active")?,
+        created_at: ts(r.try_get("created_at")?),
+        updated_at: ts(r.try_get("updated_at")?),
+    })
+}
+
+pub const NOTE_COLS: &str =
+    "id, tenant_id, project_id, contact_id, session_id, body, author, created_at";
+
+pub fn note(r: &SqliteRow) -> R<Note> {
+    Ok(Note {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        contact_id: r.try_get::<Uuid, _>("contact_id")?.into(),
+        session_id: r.try_get::<Option<Uuid>, _>("session_id")?.map(Into::into),
+        body: r.try_get("body")?,
+        author: r.try_get("author")?,
+        created_at: ts(r.try_get("created_at")?),
     })
 }

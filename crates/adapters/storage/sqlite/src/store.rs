@@ -1,8 +1,8 @@
 use crate::group_commit::MAX_MEMBERS;
 use crate::ingest::SqliteIngestTx;
 use crate::rows::{
-    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, MESSAGE_COLS,
-    SESSION_COLS, ms, ts,
+    self, CHANNEL_COLS, CHAT_COLS, CONTACT_COLS, CONTACT_EVENT_COLS, EVENT_COLS, SESSION_COLS, ms,
+    ts,
 };
 use crate::{SqliteStore, db_err};
 use async_trait::async_trait;
@@ -12,34 +12,59 @@ use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{
-    ApiKeyPrincipal, ChatFilter, ContactEventFilter, IngestTx, NewTenant, OutboxRow, SessionFilter,
-    Store, WebhookChannel,
+    ApiKeyPrincipal, ContactEventFilter, ConversationFilter, IngestTx, NewTenant, OutboxRow, Store,
+    WebhookChannel,
 };
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, ContactId, EventId};
-use ventros_domain::message::Message;
-use ventros_domain::phone::Phone;
 use ventros_domain::session::Session;
 use ventros_domain::tenancy::{Role, Scope};
 use ventros_domain::timeline::ContactEvent;
 
 /// Appends `AND (sort, id) > (cursor)` for keyset pagination, then the order and limit.
-fn paginate(q: &mut QueryBuilder<Sqlite>, sort_col: &str, page: &PageRequest) {
+pub(crate) fn paginate(q: &mut QueryBuilder<Sqlite>, sort_col: &str, page: &PageRequest) {
+    paginate_dir(q, sort_col, false, page);
+}
+
+/// Keyset pagination in either direction (`desc`: newest first).
+pub(crate) fn paginate_dir(
+    q: &mut QueryBuilder<Sqlite>,
+    sort_col: &str,
+    desc: bool,
+    page: &PageRequest,
+) {
+    let (cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
     if let Some(c) = page.after {
         // SQLite keeps milliseconds; cursors carry microseconds.
         let at = c.ts_us.div_euclid(1000);
-        q.push(format!(" AND ({sort_col} > ")).push_bind(at);
+        q.push(format!(" AND ({sort_col} {cmp} ")).push_bind(at);
         q.push(format!(" OR ({sort_col} = "))
             .push_bind(at)
-            .push(" AND id > ")
+            .push(format!(" AND id {cmp} "))
             .push_bind(c.id)
             .push("))");
     }
-    q.push(format!(" ORDER BY {sort_col}, id LIMIT "))
+    q.push(format!(" ORDER BY {sort_col} {dir}, id {dir} LIMIT "))
         .push_bind(i64::from(page.limit) + 1);
+}
+
+/// Appends the chat/session filters that apply to `table`'s columns.
+fn conversation_filters(q: &mut QueryBuilder<Sqlite>, f: &ConversationFilter, time_col: &str) {
+    if let Some(c) = f.contact_id {
+        q.push(" AND contact_id = ").push_bind(c.0);
+    }
+    if let Some(c) = f.channel_id {
+        q.push(" AND channel_id = ").push_bind(c.0);
+    }
+    if let Some(a) = f.after {
+        q.push(format!(" AND {time_col} >= ")).push_bind(ms(a));
+    }
+    if let Some(b) = f.before {
+        q.push(format!(" AND {time_col} < ")).push_bind(ms(b));
+    }
 }
 
 pub(crate) async fn insert_events<'c, E: sqlx::SqliteExecutor<'c>>(
@@ -74,7 +99,7 @@ pub(crate) async fn insert_events<'c, E: sqlx::SqliteExecutor<'c>>(
 
 impl SqliteStore {
     /// Runs a built read query and maps every row.
-    async fn fetch<T>(
+    pub(crate) async fn fetch<T>(
         &self,
         mut q: QueryBuilder<Sqlite>,
         map: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<T, sqlx::Error>,
@@ -260,27 +285,6 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn list_contacts(
-        &self,
-        scope: Scope,
-        phone: Option<&Phone>,
-        page: PageRequest,
-    ) -> AppResult<Page<Contact>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE deleted_at IS NULL AND tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0);
-        if let Some(p) = phone {
-            q.push(" AND phone = ").push_bind(p.as_str().to_string());
-        }
-        paginate(&mut q, "created_at", &page);
-        let v = self.fetch(q, rows::contact).await?;
-        Ok(Page::from_rows(v, page.limit, |c| Cursor {
-            ts_us: c.created_at.timestamp_micros(),
-            id: c.id.0,
-        }))
-    }
-
     async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>> {
         sqlx::query(AssertSqlSafe(format!("SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL")))
             .bind(scope.tenant_id.0)
@@ -296,7 +300,7 @@ impl Store for SqliteStore {
     async fn list_chats(
         &self,
         scope: Scope,
-        f: &ChatFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Chat>> {
         let mut q = QueryBuilder::<Sqlite>::new(format!(
@@ -305,12 +309,7 @@ impl Store for SqliteStore {
         q.push_bind(scope.tenant_id.0)
             .push(" AND project_id = ")
             .push_bind(scope.project_id.0);
-        if let Some(c) = f.contact_id {
-            q.push(" AND contact_id = ").push_bind(c.0);
-        }
-        if let Some(c) = f.channel_id {
-            q.push(" AND channel_id = ").push_bind(c.0);
-        }
+        conversation_filters(&mut q, f, "created_at");
         paginate(&mut q, "created_at", &page);
         let v = self.fetch(q, rows::chat).await?;
         Ok(Page::from_rows(v, page.limit, |c| Cursor {
@@ -353,30 +352,10 @@ impl Store for SqliteStore {
             .map_err(db_err)
     }
 
-    async fn list_messages(
-        &self,
-        scope: Scope,
-        chat: ChatId,
-        page: PageRequest,
-    ) -> AppResult<Page<Message>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND chat_id = ")
-            .push_bind(chat.0);
-        paginate(&mut q, "sent_at", &page);
-        let v = self.fetch(q, rows::message).await?;
-        Ok(Page::from_rows(v, page.limit, |m| Cursor {
-            ts_us: m.sent_at.timestamp_micros(),
-            id: m.id.0,
-        }))
-    }
-
     async fn list_sessions(
         &self,
         scope: Scope,
-        f: &SessionFilter,
+        f: &ConversationFilter,
         page: PageRequest,
     ) -> AppResult<Page<Session>> {
         let mut q = QueryBuilder::<Sqlite>::new(format!(
@@ -385,11 +364,15 @@ impl Store for SqliteStore {
         q.push_bind(scope.tenant_id.0)
             .push(" AND project_id = ")
             .push_bind(scope.project_id.0);
-        if let Some(c) = f.contact_id {
-            q.push(" AND contact_id = ").push_bind(c.0);
-        }
+        conversation_filters(&mut q, f, "started_at");
         if let Some(c) = f.chat_id {
             q.push(" AND chat_id = ").push_bind(c.0);
+        }
+        if let Some(st) = f.status {
+            q.push(" AND status = ").push_bind(st.as_str());
+        }
+        if let Some(a) = f.agent_id {
+            q.push(" AND agent_id = ").push_bind(a.0);
         }
         paginate(&mut q, "started_at", &page);
         let v = self.fetch(q, rows::session).await?;

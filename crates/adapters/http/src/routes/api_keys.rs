@@ -1,0 +1,57 @@
+//! API keys of the tenant (admins only).
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::dto::{ApiKeyCreatedOut, ApiKeyOut, CreateApiKeyIn, ListResponse, PageQuery};
+use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::extract::{ApiJson, ApiQuery, path_id};
+use crate::routes::common::page_of;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ventros_app::usecases::api_keys;
+
+/// Creates a key for the caller's project. The `key` is in this response only.
+#[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), AuthErrors, InputErrors), security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiJson(b): ApiJson<CreateApiKeyIn>,
+) -> Result<(StatusCode, Json<ApiKeyCreatedOut>), ApiError> {
+    let k =
+        api_keys::create_api_key(s.store.as_ref(), s.clock.as_ref(), &p, &b.name, b.role).await?;
+    s.relay_wake.notify_one();
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiKeyCreatedOut {
+            api_key: k.key.into(),
+            key: k.secret,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/api-keys", tag = "api_keys", params(PageQuery), responses((status = 200, description = "Keys by prefix; never the key itself", body = ListResponse<ApiKeyOut>), AuthErrors, InputErrors), security(("bearer" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<ListResponse<ApiKeyOut>>, ApiError> {
+    let pg = api_keys::list_api_keys(s.store.as_ref(), &p, page_of(&q)?).await?;
+    Ok(Json(ListResponse {
+        data: pg.data.into_iter().map(ApiKeyOut::from).collect(),
+        next_cursor: pg.next_cursor,
+    }))
+}
+
+/// Revokes a key; requests with it are refused from now on.
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api_keys", params(("id" = String, Path, description = "API key id")), responses((status = 204, description = "Revoked"), AuthErrors, NotFoundError), security(("bearer" = [])))]
+pub async fn revoke(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id, "api key")?;
+    api_keys::revoke_api_key(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
+    s.relay_wake.notify_one();
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,74 @@
+//! `POST /v1/auth/login`: email and password for an access token, throttled per account.
+
+use crate::error::{AppError, AppResult};
+use crate::login_throttle::LoginThrottle;
+use crate::ports::{Clock, Store};
+use crate::secrets::{hash_password, verify_password};
+use crate::tokens::TokenService;
+use serde::Serialize;
+
+/// Token issuing and login throttling, built once at start.
+#[derive(Debug)]
+pub struct Auth {
+    pub tokens: TokenService,
+    pub throttle: LoginThrottle,
+    /// Verified against when the email is unknown, so both cases take the same time.
+    dummy_hash: String,
+}
+
+impl Auth {
+    pub fn new(tokens: TokenService, throttle: LoginThrottle) -> AppResult<Self> {
+        Ok(Auth {
+            tokens,
+            throttle,
+            dummy_hash: hash_password("not a real password, only for timing")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+pub async fn login(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    auth: &Auth,
+    email: &str,
+    password: &str,
+) -> AppResult<LoginToken> {
+    let now = clock.now();
+    let account = email.trim().to_ascii_lowercase();
+    auth.throttle.check(&account, now)?;
+    let user = if account.len() <= 254 && password.len() <= 1024 {
+        store.find_login(&account).await?
+    } else {
+        None
+    };
+    let ok = match &user {
+        Some(u) => verify_password(password, &u.password_hash) && u.disabled_at.is_none(),
+        None => {
+            verify_password(password, &auth.dummy_hash);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        auth.throttle.failed(&account, now)?;
+        return Err(AppError::Unauthorized);
+    };
+    auth.throttle.succeeded(&account)?;
+    let project = store
+        .default_project(user.tenant_id)
+        .await?
+        .ok_or(AppError::Internal("tenant has no project".into()))?;
+    Ok(LoginToken {
+        access_token: auth
+            .tokens
+            .issue(user.id, user.tenant_id, project.id, now)?,
+        token_type: "Bearer",
+        expires_in: auth.tokens.ttl_secs(),
+    })
+}

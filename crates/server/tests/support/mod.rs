@@ -22,6 +22,15 @@ pub struct TestApp {
 pub struct TenantKeys {
     pub api_key: String,
     pub tenant_id: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A response: status, headers and JSON body (or the text as a JSON string).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
 }
 
 impl TestApp {
@@ -97,6 +106,8 @@ impl TestApp {
         TenantKeys {
             api_key: t.api_key,
             tenant_id: t.tenant_id.to_string(),
+            email: format!("admin@{name}.example"),
+            password: "long enough password".into(),
         }
     }
 
@@ -121,6 +132,50 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// Any request, with extra headers, returning headers too.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut r = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(k) = key {
+            r = r.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["access_token"].as_str().unwrap().to_string()
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {

@@ -215,7 +215,7 @@ impl AccessStore for PgStore {
 
     async fn update_agent(&self, a: &Agent, event: &EventEnvelope) -> AppResult<()> {
         let q = sqlx::query(
-            "UPDATE agents SET name = ?, active = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            "UPDATE agents SET name = $1, active = $2, updated_at = $3 WHERE tenant_id = $4 AND id = $5",
         )
         .bind(&a.name)
         .bind(a.active)

@@ -199,7 +199,7 @@ impl CrmStore for PgStore {
         event: &EventEnvelope,
     ) -> AppResult<bool> {
         let q = sqlx::query(
-            "UPDATE notes SET deleted_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
+            "UPDATE notes SET deleted_at = $1 WHERE tenant_id = $2 AND id = $3 AND deleted_at IS NULL",
         )
         .bind(at)
         .bind(tenant.0)

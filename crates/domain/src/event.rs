@@ -236,6 +236,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_type_is_documented() {
+        let doc = include_str!("../../../docs/EVENTS.md");
+        for t in EventType::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", t.as_str())),
+                "{} missing from docs/EVENTS.md",
+                t.as_str()
+            );
+        }
+    }
+
+    #[test]
     fn names_roundtrip_and_match_serde() {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(t));

@@ -143,6 +143,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn api_md_prints_this_matrix() {
+        let squash = |s: &str| s.replace(' ', "");
+        let doc = squash(include_str!("../../../docs/API.md"));
+        for p in Permission::ALL {
+            let cells: String = [Role::Admin, Role::Supervisor, Role::Agent]
+                .map(|r| if r.allows(p) { "✓|" } else { "|" })
+                .concat();
+            let row = format!("|`{}`|{cells}", p.as_str());
+            assert!(doc.contains(&row), "docs/API.md lacks the row {row}");
+        }
+    }
+
+    #[test]
     fn matrix_matches_the_documented_roles() {
         assert_eq!(Role::Admin.permissions().len(), Permission::ALL.len());
         assert!(Role::Supervisor.allows(PipelinesRead));

@@ -2,6 +2,7 @@
 //! configured). Each case takes a fresh, migrated, empty store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cases_api;
 pub mod cases_ingest;
 pub mod cases_isolation;
 pub mod cases_load;
@@ -34,6 +35,9 @@ macro_rules! conformance_tests {
             cases_outbox::timeline_consumer_is_idempotent,
             cases_load::concurrent_deliveries_of_one_message,
             cases_load::thousand_messages_twice_shuffled,
+            cases_api::idempotency_claims,
+            cases_api::contact_search_writes_and_soft_delete,
+            cases_api::users_keys_and_notes,
         );
     };
     (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {

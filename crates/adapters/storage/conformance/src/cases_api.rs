@@ -137,7 +137,10 @@ pub async fn idempotency_claims(store: DynStore) {
         .prune_idempotency(now + Duration::seconds(1))
         .await
         .unwrap();
-    assert_eq!(n, 3, "K in two tenants and for two callers; L was re-claimed later");
+    assert_eq!(
+        n, 3,
+        "K in two tenants and for two callers; L was re-claimed later"
+    );
     assert_eq!(claim("h5", now).await, IdempotencyClaim::Claimed);
 }
 

@@ -45,7 +45,7 @@ impl SqliteStore {
         Ok(n)
     }
 
-    async fn one<T>(
+    pub(crate) async fn one<T>(
         &self,
         q: QueryBuilder<Sqlite>,
         map: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<T, sqlx::Error>,

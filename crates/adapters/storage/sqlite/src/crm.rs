@@ -27,6 +27,18 @@ fn cursor(at: DateTime<Utc>, id: uuid::Uuid) -> Cursor {
     }
 }
 
+/// `SELECT cols FROM table` for one id in the caller's tenant and project.
+fn in_project(cols: &str, table: &str, scope: Scope, id: uuid::Uuid) -> QueryBuilder<Sqlite> {
+    let mut q =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {cols} FROM {table} WHERE tenant_id = "));
+    q.push_bind(scope.tenant_id.0)
+        .push(" AND project_id = ")
+        .push_bind(scope.project_id.0)
+        .push(" AND id = ")
+        .push_bind(id);
+    q
+}
+
 fn taken() -> AppError {
     AppError::conflict("conflict", "a record with the same unique key exists")
 }
@@ -298,26 +310,12 @@ impl CrmStore for SqliteStore {
     }
 
     async fn get_message(&self, scope: Scope, id: MessageId) -> AppResult<Option<Message>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND project_id = ")
-            .push_bind(scope.project_id.0)
-            .push(" AND id = ")
-            .push_bind(id.0);
-        Ok(self.fetch(q, rows::message).await?.into_iter().next())
+        let q = in_project(MESSAGE_COLS, "messages", scope, id.0);
+        self.one(q, rows::message).await
     }
 
     async fn get_session(&self, scope: Scope, id: SessionId) -> AppResult<Option<Session>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND project_id = ")
-            .push_bind(scope.project_id.0)
-            .push(" AND id = ")
-            .push_bind(id.0);
-        Ok(self.fetch(q, rows::session).await?.into_iter().next())
+        let q = in_project(SESSION_COLS, "sessions", scope, id.0);
+        self.one(q, rows::session).await
     }
 }

@@ -30,6 +30,8 @@ pub enum EventType {
     ChatPresenceUpdated,
     #[serde(rename = "session.started")]
     SessionStarted,
+    #[serde(rename = "session.ended")]
+    SessionEnded,
     #[serde(rename = "message.received")]
     MessageReceived,
     #[serde(rename = "message.sent")]
@@ -71,7 +73,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 30] = [
+    pub const ALL: [EventType; 31] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -83,6 +85,7 @@ impl EventType {
         EventType::ChatUpdated,
         EventType::ChatPresenceUpdated,
         EventType::SessionStarted,
+        EventType::SessionEnded,
         EventType::MessageReceived,
         EventType::MessageSent,
         EventType::MessageStatusChanged,
@@ -117,6 +120,7 @@ impl EventType {
             EventType::ChatUpdated => "chat.updated",
             EventType::ChatPresenceUpdated => "chat.presence_updated",
             EventType::SessionStarted => "session.started",
+            EventType::SessionEnded => "session.ended",
             EventType::MessageReceived => "message.received",
             EventType::MessageSent => "message.sent",
             EventType::MessageStatusChanged => "message.status_changed",
@@ -159,7 +163,7 @@ impl EventType {
             | EventType::ChatParticipantsChanged
             | EventType::ChatUpdated
             | EventType::ChatPresenceUpdated => "chat",
-            EventType::SessionStarted => "session",
+            EventType::SessionStarted | EventType::SessionEnded => "session",
             EventType::MessageReceived
             | EventType::MessageSent
             | EventType::MessageStatusChanged

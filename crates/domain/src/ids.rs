@@ -57,4 +57,5 @@ id_type!(
     AgentId,
     NoteId,
     PipelineId,
+    JobId,
 );

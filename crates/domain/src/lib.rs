@@ -7,6 +7,7 @@ pub mod contact;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod job;
 pub mod message;
 pub mod note;
 pub mod phone;

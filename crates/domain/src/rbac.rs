@@ -46,12 +46,14 @@ pub enum Permission {
     ProjectsManage,
     #[serde(rename = "events:read")]
     EventsRead,
+    #[serde(rename = "jobs:manage")]
+    JobsManage,
 }
 
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         ContactsRead,
         ContactsCreate,
         ContactsUpdate,
@@ -72,6 +74,7 @@ impl Permission {
         ApiKeysManage,
         ProjectsManage,
         EventsRead,
+        JobsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +99,7 @@ impl Permission {
             ApiKeysManage => "api_keys:manage",
             ProjectsManage => "projects:manage",
             EventsRead => "events:read",
+            JobsManage => "jobs:manage",
         }
     }
 }

@@ -16,9 +16,12 @@ use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{Clock, Store, SystemClock};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
+use ventros_app::usecases::session_timeout::SessionTimeoutHandler;
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
-use ventros_workers::{InProcessBus, OutboxRelay, RelayConfig, TimelineConsumer};
+use ventros_workers::{
+    InProcessBus, JobRunner, JobRunnerConfig, OutboxRelay, RelayConfig, TimelineConsumer,
+};
 
 /// What to run in this process.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +36,8 @@ pub struct Running {
     pub addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub relay: Arc<OutboxRelay>,
+    /// Runs due jobs (session timeouts); tests drive it with `run_once` and a test clock.
+    pub jobs: Arc<JobRunner>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -64,6 +69,12 @@ pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -
     )
 }
 
+/// The job runner with every handler Ventros has.
+pub fn build_job_runner(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> JobRunner {
+    JobRunner::new(store.clone(), clock.clone(), JobRunnerConfig::default())
+        .handle(Arc::new(SessionTimeoutHandler { store, clock }))
+}
+
 /// The process-wide Prometheus recorder (installed once; later calls share it).
 pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
     static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
@@ -89,8 +100,18 @@ pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
 
 /// Starts Ventros on an opened store.
 pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow::Result<Running> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    start_with_clock(cfg, store, roles, Arc::new(SystemClock)).await
+}
+
+/// `start` with a given clock (tests move time instead of sleeping).
+pub async fn start_with_clock(
+    cfg: &Config,
+    store: Arc<dyn Store>,
+    roles: Roles,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Running> {
     let relay = Arc::new(build_relay(store.clone(), clock.clone(), cfg));
+    let jobs = Arc::new(build_job_runner(store.clone(), clock.clone()));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut addr = None;
@@ -170,6 +191,9 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         let r = relay.clone();
         let rx_w = rx.clone();
         tasks.push(tokio::spawn(async move { r.run(rx_w).await }));
+        let j = jobs.clone();
+        let rx_j = rx.clone();
+        tasks.push(tokio::spawn(async move { j.run(rx_j).await }));
         tasks.push(tokio::spawn(prune_idempotency_keys(
             store.clone(),
             clock.clone(),
@@ -180,6 +204,7 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         addr,
         store,
         relay,
+        jobs,
         shutdown,
         tasks,
     })

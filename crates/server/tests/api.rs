@@ -22,6 +22,7 @@ both_backends!(
     idempotency_keys_replay_or_reject,
     correlation_ids_are_echoed_and_reach_events,
     cross_tenant_probe_on_every_id_route,
+    jobs_api_shows_timers_and_retries_dead_ones,
 );
 
 /// A channel with one inbound message from `phone` and one reply: ids of what it created.
@@ -122,6 +123,36 @@ async fn login_tokens_users_and_projects(app: &TestApp) {
     );
     let (s, _) = app.get("/v1/me", "not-a-token").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Only /v1 reads the header: health, login and the WAHA webhook ignore a stray one.
+    assert_eq!(app.get("/health", "not-a-token").await.0, StatusCode::OK);
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/v1/auth/login",
+            Some("stale"),
+            Some(json!({"email": t.email, "password": t.password})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let ch = app.channel(&t.api_key, None).await;
+    let body = sample::text_message(
+        Some("evt_auth_hdr"),
+        "5511900002222",
+        "H1",
+        false,
+        "x",
+        1_700_000_000,
+    );
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/webhooks/waha/{}", ch["id"].as_str().unwrap()),
+            Some("waha-custom"),
+            Some(serde_json::from_slice(&body).unwrap()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     // Users: admin creates an agent user, who logs in and sees agent permissions.
     let u = create_user(app, &token, "Agent@Acme.example", "agent").await;
@@ -578,6 +609,7 @@ fn endpoint(
         Permission::ApiKeysManage => (Method::GET, "/v1/api-keys".into(), None),
         Permission::ProjectsManage => (Method::GET, "/v1/projects".into(), None),
         Permission::EventsRead => (Method::GET, "/v1/events".into(), None),
+        Permission::JobsManage => (Method::GET, "/v1/jobs?status=dead".into(), None),
         Permission::MessagesSend | Permission::SessionsUpdate | Permission::PipelinesRead => {
             return None;
         }
@@ -1370,6 +1402,11 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
             Some(json!({"name": "A project"})),
         )
         .await;
+    let (_, jobs) = app.get("/v1/jobs", ka).await;
+    let job_id = jobs["data"][0]["id"]
+        .as_str()
+        .expect("the session's timer")
+        .to_string();
     let id_of = |prefix: &str| -> String {
         match prefix {
             "contacts" => conv.contact.clone(),
@@ -1381,6 +1418,7 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
             "agents" => agent["id"].as_str().unwrap().into(),
             "users" => user["id"].as_str().unwrap().into(),
             "api-keys" => key["id"].as_str().unwrap().into(),
+            "jobs" => job_id.clone(),
             "projects" => project["id"].as_str().unwrap().into(),
             other => panic!("no id of tenant A for /v1/{other}/{{id}}: extend the probe"),
         }
@@ -1494,4 +1532,92 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
         );
         assert!(!text.contains(key["key"].as_str().unwrap()), "{list}");
     }
+}
+
+async fn jobs_api_shows_timers_and_retries_dead_ones(app: &TestApp) {
+    let t = app.tenant("acme").await;
+    let k = t.api_key.as_str();
+    let conv = conversation(app, k, "5511988887777").await;
+    let (s, v) = app.get("/v1/jobs?status=pending", k).await;
+    assert_eq!(s, StatusCode::OK);
+    let timer = &v["data"][0];
+    assert_eq!(timer["kind"], "session.timeout");
+    assert_eq!(
+        timer["key"],
+        json!(format!("session.timeout:{}", conv.session))
+    );
+    let id = timer["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/v1/jobs/{id}"), k).await.1["id"],
+        json!(id)
+    );
+    let (s, v) = app
+        .call(Method::POST, &format!("/v1/jobs/{id}/retry"), Some(k), None)
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("job_not_dead"))
+    );
+    let (s, _) = app.get("/v1/jobs?status=sleeping", k).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The sample messages are from 2023: their session is long past its timeout.
+    let jobs = app.running.as_ref().unwrap().jobs.clone();
+    assert_eq!(jobs.run_until_idle().await.unwrap(), 1);
+    let (_, ended) = app.get("/v1/sessions?status=ended", k).await;
+    assert_eq!(ended["data"][0]["id"], json!(conv.session));
+    assert_eq!(ended["data"][0]["end_reason"], "inactivity");
+    app.drain().await;
+    let (_, tl) = app
+        .get(
+            &format!("/v1/contacts/{}/events?type=session.ended", conv.contact),
+            k,
+        )
+        .await;
+    assert_eq!(tl["data"][0]["summary"], "Conversation ended");
+
+    // A job nobody can run is dead-lettered, visible, and can be retried.
+    let (_, me) = app.get("/v1/me", k).await;
+    let now = chrono::Utc::now();
+    let dead = ventros_domain::job::Job {
+        id: ventros_domain::ids::JobId::new(),
+        tenant_id: ventros_domain::ids::TenantId(
+            me["tenant_id"].as_str().unwrap().parse().unwrap(),
+        ),
+        project_id: ventros_domain::ids::ProjectId(
+            me["project_id"].as_str().unwrap().parse().unwrap(),
+        ),
+        kind: "nobody.handles.this".into(),
+        key: "orphan".into(),
+        payload: json!({}),
+        run_at: now,
+        attempts: 0,
+        max_attempts: 3,
+        status: ventros_domain::job::JobStatus::Pending,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store.arm_job(&dead).await.unwrap();
+    assert_eq!(jobs.run_until_idle().await.unwrap(), 1);
+    let (_, v) = app.get("/v1/jobs?status=dead", k).await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1);
+    assert!(
+        v["data"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no handler")
+    );
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/v1/jobs/{}/retry", dead.id),
+            Some(k),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["attempts"].as_i64()),
+        (StatusCode::OK, Some("pending"), Some(0))
+    );
 }

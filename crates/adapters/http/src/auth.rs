@@ -46,6 +46,12 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// stored in the request's extensions. Requests without the header pass through; the
 /// `Principal` extractor answers 401 for them where authentication is needed.
 pub async fn resolve(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Only the API proper authenticates this way: the WAHA webhook (which may be configured
+    // with headers of its own), health checks and login ignore `Authorization`.
+    let path = req.uri().path();
+    if !path.starts_with("/v1/") || path == "/v1/auth/login" {
+        return next.run(req).await;
+    }
     let headers = req.headers();
     let Some(token) = bearer(headers) else {
         return next.run(req).await;

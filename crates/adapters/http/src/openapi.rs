@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "chats", description = "WhatsApp threads and their messages"),
         (name = "sessions", description = "Service episodes inside chats"),
         (name = "events", description = "The tenant's event feed"),
+        (name = "jobs", description = "Durable jobs and timers; dead letters and retries"),
     )
 )]
 pub struct ApiDoc;

@@ -127,5 +127,7 @@ pub trait IngestTx: Send {
         at: DateTime<Utc>,
     ) -> AppResult<()>;
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()>;
+    /// Arms a job in this transaction (see `JobStore::arm_job`).
+    async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()>;
     async fn commit(self: Box<Self>) -> AppResult<()>;
 }

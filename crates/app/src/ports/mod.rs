@@ -5,6 +5,7 @@ mod clock;
 mod crm_store;
 mod events;
 mod ingest_tx;
+mod job_store;
 mod store;
 
 pub use access_store::{AccessStore, IdempotencyClaim};
@@ -14,4 +15,5 @@ pub use crm_store::{
 };
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
+pub use job_store::{JobFinish, JobHandler, JobStore};
 pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};

@@ -4,6 +4,7 @@ use crate::ports::access_store::AccessStore;
 use crate::ports::crm_store::{ConversationFilter, CrmStore};
 use crate::ports::events::OutboxRow;
 use crate::ports::ingest_tx::IngestTx;
+use crate::ports::job_store::JobStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ventros_domain::channel::Channel;
@@ -39,6 +40,8 @@ pub struct WebhookChannel {
     pub scope: Scope,
     pub channel_id: ChannelId,
     pub hmac_key: Option<ventros_domain::secret::Secret>,
+    /// Inactivity after which the channel's sessions end.
+    pub session_timeout_seconds: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,7 +53,7 @@ pub struct ContactEventFilter {
 /// Everything Ventros keeps. Every call that reads or writes tenant data takes its scope,
 /// and a row of another tenant is never returned (it looks missing).
 #[async_trait]
-pub trait Store: AccessStore + CrmStore + Send + Sync {
+pub trait Store: AccessStore + CrmStore + JobStore + Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> AppResult<()>;

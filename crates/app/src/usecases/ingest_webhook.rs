@@ -14,6 +14,7 @@ use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::{EventContext, EventType};
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
+use ventros_domain::job::SessionTimeout;
 use ventros_domain::message::{DeliveryStatus, Direction, Message, SenderKind};
 use ventros_domain::session::{Session, SessionStatus, SessionTouch};
 use ventros_domain::wa_id::{Jid, JidKind};
@@ -411,12 +412,17 @@ impl Ingest<'_, '_, '_> {
             // Lost a race with a concurrent delivery of the same message.
             return Ok(IngestOutcome::Duplicate);
         }
+        let touch = SessionTouch::of(direction, sender_kind, at);
+        self.tx.touch_session(session.id, chat.id, &touch).await?;
+        // Every message re-arms the session's inactivity timer, in this transaction.
+        let mut touched = session.clone();
+        touch.apply(&mut touched);
         self.tx
-            .touch_session(
-                session.id,
-                chat.id,
-                &SessionTouch::of(direction, sender_kind, at),
-            )
+            .arm_job(&SessionTimeout::job(
+                &touched,
+                self.channel.session_timeout_seconds,
+                self.now,
+            ))
             .await?;
         let t = if direction == Direction::Inbound {
             EventType::MessageReceived

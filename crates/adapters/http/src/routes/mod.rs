@@ -6,6 +6,7 @@ mod common;
 mod contacts;
 mod conversations;
 mod health;
+mod jobs;
 mod notes;
 mod projects;
 mod users;
@@ -62,6 +63,9 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::get_session))
         .routes(routes!(conversations::session_messages))
         .routes(routes!(conversations::list_events))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::retry))
         .split_for_parts();
     let router = router
         .route_layer(from_fn_with_state(

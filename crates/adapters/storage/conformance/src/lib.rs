@@ -5,6 +5,7 @@
 pub mod cases_api;
 pub mod cases_ingest;
 pub mod cases_isolation;
+pub mod cases_jobs;
 pub mod cases_load;
 pub mod cases_outbox;
 pub mod cases_tenancy;
@@ -38,6 +39,10 @@ macro_rules! conformance_tests {
             cases_api::idempotency_claims,
             cases_api::contact_search_writes_and_soft_delete,
             cases_api::users_keys_and_notes,
+            cases_jobs::jobs_lease_fence_retry_and_dead_letter,
+            cases_jobs::sessions_end_after_inactivity_once,
+            cases_jobs::early_timer_is_rescheduled_not_obeyed,
+            cases_jobs::two_workers_never_end_a_session_twice,
         );
     };
     (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {

@@ -78,3 +78,20 @@ async fn owner_role_is_refused_and_rls_hides_other_tenants() {
     app.close().await;
     db.drop_database().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_survive_a_restart() {
+    let Some(url) = postgres_url("postgres restart") else {
+        return;
+    };
+    let db = provision_test_database(&url).await.unwrap();
+    let first = PgStore::connect_with(db.app.clone(), 4).await.unwrap();
+    let opts = db.app.clone();
+    let closing = first.clone();
+    let reopen = async move {
+        closing.close().await;
+        Arc::new(PgStore::connect_with(opts, 4).await.unwrap()) as Arc<dyn Store>
+    };
+    cases_jobs::timers_survive_a_restart(Arc::new(first), reopen).await;
+    db.drop_database().await.unwrap();
+}

@@ -94,3 +94,21 @@ async fn acknowledged_deliveries_are_visible_to_other_connections() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+    let s = SqliteStore::connect(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    let first: Arc<dyn Store> = Arc::new(s.clone());
+    let reopen = async {
+        s.close().await;
+        let again = SqliteStore::connect(&url).await.unwrap();
+        again.migrate().await.unwrap();
+        Arc::new(again) as Arc<dyn Store>
+    };
+    cases_jobs::timers_survive_a_restart(first, reopen).await;
+    let _ = std::fs::remove_dir_all(dir);
+}

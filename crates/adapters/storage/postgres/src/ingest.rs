@@ -412,6 +412,10 @@ impl IngestTx for PgIngestTx {
         Ok(())
     }
 
+    async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()> {
+        crate::jobs::arm_job_row(&mut *self.tx, job).await
+    }
+
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
         let now = events
             .first()

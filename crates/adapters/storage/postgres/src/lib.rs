@@ -8,6 +8,7 @@ mod access;
 mod baseline;
 mod crm;
 mod ingest;
+mod jobs;
 mod provision;
 mod rows;
 mod store;

@@ -257,7 +257,7 @@ impl Store for PgStore {
 
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>> {
         let row = sqlx::query(
-            "SELECT tenant_id, project_id, webhook_hmac_key FROM ventros_webhook_channel($1)",
+            "SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds FROM ventros_webhook_channel($1)",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -274,6 +274,7 @@ impl Store for PgStore {
                 .try_get::<Option<String>, _>("webhook_hmac_key")
                 .map_err(db_err)?
                 .map(ventros_domain::secret::Secret::new),
+            session_timeout_seconds: r.try_get("session_timeout_seconds").map_err(db_err)?,
         }))
     }
 

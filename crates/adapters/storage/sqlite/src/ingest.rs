@@ -459,6 +459,10 @@ impl IngestTx for SqliteIngestTx {
         Ok(())
     }
 
+    async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()> {
+        crate::jobs::arm_job_row(self.conn()?, job).await
+    }
+
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
         let now = events
             .first()

@@ -5,6 +5,7 @@ mod baseline;
 mod crm;
 mod group_commit;
 mod ingest;
+mod jobs;
 mod rows;
 mod store;
 

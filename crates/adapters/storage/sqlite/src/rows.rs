@@ -9,6 +9,7 @@ use ventros_domain::channel::{Channel, ImportStrategy};
 use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
+use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
@@ -311,5 +312,26 @@ pub fn note(r: &SqliteRow) -> R<Note> {
         body: r.try_get("body")?,
         author: r.try_get("author")?,
         created_at: ts(r.try_get("created_at")?),
+    })
+}
+
+pub const JOB_COLS: &str = "id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, last_error, created_at, updated_at";
+
+pub fn job(r: &SqliteRow) -> R<Job> {
+    let status: String = r.try_get("status")?;
+    Ok(Job {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        kind: r.try_get("kind")?,
+        key: r.try_get("key")?,
+        payload: json(r, "payload")?,
+        run_at: ts(r.try_get("run_at")?),
+        attempts: r.try_get("attempts")?,
+        max_attempts: r.try_get("max_attempts")?,
+        status: JobStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        last_error: r.try_get("last_error")?,
+        created_at: ts(r.try_get("created_at")?),
+        updated_at: ts(r.try_get("updated_at")?),
     })
 }

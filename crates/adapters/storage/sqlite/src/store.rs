@@ -241,7 +241,7 @@ impl Store for SqliteStore {
     }
 
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>> {
-        let row = sqlx::query("SELECT tenant_id, project_id, webhook_hmac_key FROM channels WHERE id = ? AND deleted_at IS NULL")
+        let row = sqlx::query("SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds FROM channels WHERE id = ? AND deleted_at IS NULL")
             .bind(id.0)
             .fetch_optional(&self.read)
             .await
@@ -257,6 +257,7 @@ impl Store for SqliteStore {
                 .try_get::<Option<String>, _>("webhook_hmac_key")
                 .map_err(db_err)?
                 .map(ventros_domain::secret::Secret::new),
+            session_timeout_seconds: r.try_get("session_timeout_seconds").map_err(db_err)?,
         }))
     }
 

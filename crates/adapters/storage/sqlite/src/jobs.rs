@@ -1,0 +1,163 @@
+//! Durable jobs on SQLite: one writer, so a claim is a single UPDATE … RETURNING.
+
+use crate::rows::{self, JOB_COLS, ms};
+use crate::store::{insert_events, paginate};
+use crate::{SqliteStore, db_err};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
+use ventros_app::error::AppResult;
+use ventros_app::page::{Cursor, Page, PageRequest};
+use ventros_app::ports::{JobFinish, JobStore};
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::ids::{JobId, SessionId, TenantId};
+use ventros_domain::job::{Job, JobStatus};
+use ventros_domain::tenancy::Scope;
+
+/// Inserts the job or moves the live one with the same key (pending again, attempts reset).
+pub(crate) async fn arm_job_row<'c, E: sqlx::SqliteExecutor<'c>>(ex: E, j: &Job) -> AppResult<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO jobs ({JOB_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', NULL, ?, ?)
+         ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at,
+           attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at"
+    )))
+    .bind(j.id.0)
+    .bind(j.tenant_id.0)
+    .bind(j.project_id.0)
+    .bind(&j.kind)
+    .bind(&j.key)
+    .bind(j.payload.to_string())
+    .bind(ms(j.run_at))
+    .bind(j.max_attempts)
+    .bind(ms(j.created_at))
+    .bind(ms(j.updated_at))
+    .execute(ex)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn arm_job(&self, job: &Job) -> AppResult<()> {
+        arm_job_row(&self.write, job).await
+    }
+
+    async fn claim_jobs(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<Job>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (
+                SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ?
+                  AND (locked_until IS NULL OR locked_until <= ?)
+                ORDER BY run_at LIMIT ?) RETURNING {JOB_COLS}"
+        )))
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(ms(now))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.write)
+        .await
+        .map_err(db_err)?;
+        let mut jobs = rows
+            .iter()
+            .map(rows::job)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        jobs.sort_by_key(|j| j.run_at);
+        Ok(jobs)
+    }
+
+    async fn finish_job(&self, job: &Job, how: &JobFinish, now: DateTime<Utc>) -> AppResult<bool> {
+        let (status, run_at, attempts, error) = match how {
+            JobFinish::Done => ("done", job.run_at, job.attempts, None),
+            JobFinish::RunAt(at) => ("pending", *at, 0, None),
+            JobFinish::Retry { at, error } => ("pending", *at, job.attempts, Some(error.as_str())),
+            JobFinish::Dead { error } => ("dead", job.run_at, job.attempts, Some(error.as_str())),
+        };
+        let n = sqlx::query("UPDATE jobs SET status = ?, run_at = ?, attempts = ?, last_error = ?, locked_until = NULL, updated_at = ? WHERE tenant_id = ? AND id = ? AND run_at = ? AND attempts = ? AND status = 'pending'")
+            .bind(status)
+            .bind(ms(run_at))
+            .bind(attempts)
+            .bind(error)
+            .bind(ms(now))
+            .bind(job.tenant_id.0)
+            .bind(job.id.0)
+            .bind(ms(job.run_at))
+            .bind(job.attempts)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        page: PageRequest,
+    ) -> AppResult<Page<Job>> {
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {JOB_COLS} FROM jobs WHERE tenant_id = "));
+        q.push_bind(tenant.0);
+        if let Some(s) = status {
+            q.push(" AND status = ").push_bind(s.as_str());
+        }
+        paginate(&mut q, "created_at", &page);
+        let v = self.fetch(q, rows::job).await?;
+        Ok(Page::from_rows(v, page.limit, |j| Cursor {
+            ts_us: j.created_at.timestamp_micros(),
+            id: j.id.0,
+        }))
+    }
+
+    async fn get_job(&self, tenant: TenantId, id: JobId) -> AppResult<Option<Job>> {
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {JOB_COLS} FROM jobs WHERE tenant_id = "));
+        q.push_bind(tenant.0).push(" AND id = ").push_bind(id.0);
+        self.one(q, rows::job).await
+    }
+
+    async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {
+        let n = sqlx::query("UPDATE jobs SET status = 'pending', run_at = ?, attempts = 0, locked_until = NULL, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'dead'")
+            .bind(ms(now))
+            .bind(ms(now))
+            .bind(tenant.0)
+            .bind(id.0)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn end_session(
+        &self,
+        scope: Scope,
+        id: SessionId,
+        last_message_at: Option<DateTime<Utc>>,
+        ended_at: DateTime<Utc>,
+        reason: &str,
+        event: &EventEnvelope,
+    ) -> AppResult<bool> {
+        let q = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE tenant_id = ? AND project_id = ? AND id = ? AND status = 'active' AND last_message_at IS ?")
+            .bind(ms(ended_at))
+            .bind(reason)
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(id.0)
+            .bind(last_message_at.map(ms));
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let n = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+        if n == 1 {
+            insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,71 @@
+use crate::error::AppResult;
+use crate::page::{Page, PageRequest};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::ids::{JobId, SessionId, TenantId};
+use ventros_domain::job::{Job, JobStatus};
+use ventros_domain::tenancy::Scope;
+
+/// How a claimed run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobFinish {
+    Done,
+    /// Not due yet after all (fire then check): run again at this time, no failure counted.
+    RunAt(DateTime<Utc>),
+    /// Failed; try again at this time.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Failed for good; kept as `dead`.
+    Dead {
+        error: String,
+    },
+}
+
+/// Durable jobs and the writes their handlers make.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Arms `job`: inserts it, or moves the tenant's live job with the same key to the new
+    /// due time and payload (pending again, attempts reset).
+    async fn arm_job(&self, job: &Job) -> AppResult<()>;
+    /// Leases up to `limit` due pending jobs of any tenant until `lease_until`, counting an
+    /// attempt each. Jobs leased by another worker are skipped. Oldest due first.
+    async fn claim_jobs(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<Job>>;
+    /// Records how a claimed run ended. A no-op (`false`) when the job was re-armed or
+    /// claimed again meanwhile (its `run_at` or `attempts` changed).
+    async fn finish_job(&self, job: &Job, how: &JobFinish, now: DateTime<Utc>) -> AppResult<bool>;
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        page: PageRequest,
+    ) -> AppResult<Page<Job>>;
+    async fn get_job(&self, tenant: TenantId, id: JobId) -> AppResult<Option<Job>>;
+    /// Makes a dead job pending again, due now, with its attempts reset.
+    async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
+    /// Ends an active session if its last activity is still `last_message_at` (fire then
+    /// check, atomically), with the event; `false` when it changed or already ended.
+    async fn end_session(
+        &self,
+        scope: Scope,
+        id: SessionId,
+        last_message_at: Option<DateTime<Utc>>,
+        ended_at: DateTime<Utc>,
+        reason: &str,
+        event: &EventEnvelope,
+    ) -> AppResult<bool>;
+}
+
+/// Runs one kind of job. Errors are retried with backoff, then dead-lettered.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    fn kind(&self) -> &'static str;
+    async fn handle(&self, job: &Job) -> AppResult<JobFinish>;
+}

@@ -1,0 +1,85 @@
+//! Ends sessions after their channel's inactivity timeout, from a durable job.
+
+use crate::error::AppResult;
+use crate::ports::{Clock, JobFinish, JobHandler, Store};
+use crate::usecases::ingest_events::session_payload;
+use async_trait::async_trait;
+use serde_json::json;
+use std::sync::Arc;
+use ventros_domain::event::{EventContext, EventEnvelope, EventType};
+use ventros_domain::job::{Job, SESSION_TIMEOUT, SessionTimeout};
+use ventros_domain::session::SessionStatus;
+use ventros_domain::tenancy::Scope;
+
+pub const INACTIVITY: &str = "inactivity";
+
+pub struct SessionTimeoutHandler {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl JobHandler for SessionTimeoutHandler {
+    fn kind(&self) -> &'static str {
+        SESSION_TIMEOUT
+    }
+
+    /// Fire then check: an ended or missing session is done; a session with newer activity is
+    /// rescheduled to its new due time; otherwise it ends at last activity + timeout, only if
+    /// nothing changed since it was read.
+    async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
+        let t: SessionTimeout = match serde_json::from_value(job.payload.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                return Ok(JobFinish::Dead {
+                    error: format!("bad payload: {e}"),
+                });
+            }
+        };
+        let scope = Scope {
+            tenant_id: job.tenant_id,
+            project_id: job.project_id,
+        };
+        let now = self.clock.now();
+        let Some(s) = self.store.get_session(scope, t.session_id).await? else {
+            return Ok(JobFinish::Done);
+        };
+        if s.status != SessionStatus::Active {
+            return Ok(JobFinish::Done);
+        }
+        let due = t.due_at(&s);
+        if due > now {
+            return Ok(JobFinish::RunAt(due));
+        }
+        let mut payload = session_payload(&s);
+        payload["ended_at"] = json!(due);
+        payload["reason"] = json!(INACTIVITY);
+        payload["last_message_at"] = json!(s.last_message_at);
+        payload["contact_messages"] = json!(s.contact_messages);
+        payload["agent_messages"] = json!(s.agent_messages);
+        payload["system_messages"] = json!(s.system_messages);
+        let event = EventEnvelope::new(
+            &EventContext {
+                source: "worker".into(),
+                correlation_id: None,
+                causation_id: Some(format!("job:{}", job.id)),
+            },
+            s.tenant_id,
+            s.project_id,
+            EventType::SessionEnded,
+            s.id.0,
+            now,
+            payload,
+        );
+        if self
+            .store
+            .end_session(scope, s.id, s.last_message_at, due, INACTIVITY, &event)
+            .await?
+        {
+            Ok(JobFinish::Done)
+        } else {
+            // A message landed between the read and the write: look again at once.
+            Ok(JobFinish::RunAt(now))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Durable jobs and timers: rows with a due time, not sleeping tasks. A job carries what it
+//! was armed for; the handler checks the current state when it fires ("fire then check"), so
+//! re-arming never needs a cancel.
+
+use crate::ids::{JobId, ProjectId, SessionId, TenantId};
+use crate::session::Session;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Ends a session after the channel's inactivity timeout.
+pub const SESSION_TIMEOUT: &str = "session.timeout";
+
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for `run_at`, or leased by a worker (`locked_until` in the future).
+    Pending,
+    Done,
+    /// Failed `max_attempts` times; kept for inspection and manual retry.
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(JobStatus::Pending),
+            "done" => Some(JobStatus::Done),
+            "dead" => Some(JobStatus::Dead),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Job {
+    pub id: JobId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub kind: String,
+    /// One live job per key and tenant: arming the same key again moves it.
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    /// Runs started so far (a claim counts as an attempt).
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub status: JobStatus,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Delay before attempt `attempts + 1` after a failure: 10 s doubling, at most one hour.
+pub fn retry_delay(attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let secs = 10i64.saturating_mul(1i64 << exp.min(16));
+    Duration::seconds(secs.min(3600))
+}
+
+/// What a session timeout job carries: the session and the inactivity it was armed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTimeout {
+    pub session_id: SessionId,
+    pub timeout_seconds: i64,
+}
+
+impl SessionTimeout {
+    /// The job that ends `s` `timeout_seconds` after its last message (or its start).
+    pub fn job(s: &Session, timeout_seconds: i64, now: DateTime<Utc>) -> Job {
+        let last = s.last_message_at.unwrap_or(s.started_at);
+        Job {
+            id: JobId::new(),
+            tenant_id: s.tenant_id,
+            project_id: s.project_id,
+            kind: SESSION_TIMEOUT.into(),
+            key: format!("{SESSION_TIMEOUT}:{}", s.id),
+            payload: serde_json::json!(SessionTimeout {
+                session_id: s.id,
+                timeout_seconds,
+            }),
+            run_at: last + Duration::seconds(timeout_seconds),
+            attempts: 0,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            status: JobStatus::Pending,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// When the session is due to end, given its current last activity.
+    pub fn due_at(&self, s: &Session) -> DateTime<Utc> {
+        s.last_message_at.unwrap_or(s.started_at) + Duration::seconds(self.timeout_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(retry_delay(1), Duration::seconds(10));
+        assert_eq!(retry_delay(2), Duration::seconds(20));
+        assert_eq!(retry_delay(4), Duration::seconds(80));
+        assert_eq!(retry_delay(30), Duration::seconds(3600));
+        assert_eq!(retry_delay(0), Duration::seconds(10));
+    }
+
+    #[test]
+    fn statuses_roundtrip() {
+        for s in [JobStatus::Pending, JobStatus::Done, JobStatus::Dead] {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

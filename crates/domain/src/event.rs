@@ -32,6 +32,10 @@ pub enum EventType {
     SessionStarted,
     #[serde(rename = "session.ended")]
     SessionEnded,
+    #[serde(rename = "session.reopened")]
+    SessionReopened,
+    #[serde(rename = "session.assigned")]
+    SessionAssigned,
     #[serde(rename = "message.received")]
     MessageReceived,
     #[serde(rename = "message.sent")]
@@ -73,7 +77,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 31] = [
+    pub const ALL: [EventType; 33] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -86,6 +90,8 @@ impl EventType {
         EventType::ChatPresenceUpdated,
         EventType::SessionStarted,
         EventType::SessionEnded,
+        EventType::SessionReopened,
+        EventType::SessionAssigned,
         EventType::MessageReceived,
         EventType::MessageSent,
         EventType::MessageStatusChanged,
@@ -121,6 +127,8 @@ impl EventType {
             EventType::ChatPresenceUpdated => "chat.presence_updated",
             EventType::SessionStarted => "session.started",
             EventType::SessionEnded => "session.ended",
+            EventType::SessionReopened => "session.reopened",
+            EventType::SessionAssigned => "session.assigned",
             EventType::MessageReceived => "message.received",
             EventType::MessageSent => "message.sent",
             EventType::MessageStatusChanged => "message.status_changed",
@@ -163,7 +171,10 @@ impl EventType {
             | EventType::ChatParticipantsChanged
             | EventType::ChatUpdated
             | EventType::ChatPresenceUpdated => "chat",
-            EventType::SessionStarted | EventType::SessionEnded => "session",
+            EventType::SessionStarted
+            | EventType::SessionEnded
+            | EventType::SessionReopened
+            | EventType::SessionAssigned => "session",
             EventType::MessageReceived
             | EventType::MessageSent
             | EventType::MessageStatusChanged

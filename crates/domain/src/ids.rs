@@ -58,4 +58,5 @@ id_type!(
     NoteId,
     PipelineId,
     JobId,
+    AssignmentId,
 );

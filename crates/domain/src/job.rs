@@ -72,23 +72,37 @@ pub fn retry_delay(attempts: i32) -> Duration {
 pub struct SessionTimeout {
     pub session_id: SessionId,
     pub timeout_seconds: i64,
+    /// Inactivity counts from here at the earliest (set when a session is reopened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_since: Option<DateTime<Utc>>,
 }
 
 impl SessionTimeout {
     /// The job that ends `s` `timeout_seconds` after its last message (or its start).
     pub fn job(s: &Session, timeout_seconds: i64, now: DateTime<Utc>) -> Job {
-        let last = s.last_message_at.unwrap_or(s.started_at);
+        Self::job_since(s, timeout_seconds, None, now)
+    }
+
+    /// As `job`, counting inactivity from `active_since` when that is later.
+    pub fn job_since(
+        s: &Session,
+        timeout_seconds: i64,
+        active_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Job {
+        let t = SessionTimeout {
+            session_id: s.id,
+            timeout_seconds,
+            active_since,
+        };
         Job {
             id: JobId::new(),
             tenant_id: s.tenant_id,
             project_id: s.project_id,
             kind: SESSION_TIMEOUT.into(),
             key: format!("{SESSION_TIMEOUT}:{}", s.id),
-            payload: serde_json::json!(SessionTimeout {
-                session_id: s.id,
-                timeout_seconds,
-            }),
-            run_at: last + Duration::seconds(timeout_seconds),
+            payload: serde_json::json!(t),
+            run_at: t.due_at(s),
             attempts: 0,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             status: JobStatus::Pending,
@@ -100,7 +114,9 @@ impl SessionTimeout {
 
     /// When the session is due to end, given its current last activity.
     pub fn due_at(&self, s: &Session) -> DateTime<Utc> {
-        s.last_message_at.unwrap_or(s.started_at) + Duration::seconds(self.timeout_seconds)
+        let last = s.last_message_at.unwrap_or(s.started_at);
+        let from = self.active_since.map_or(last, |a| a.max(last));
+        from + Duration::seconds(self.timeout_seconds)
     }
 }
 

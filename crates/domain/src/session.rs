@@ -1,6 +1,8 @@
 //! A session is one service episode inside an endless chat.
 
-use crate::ids::{AgentId, ChannelId, ChatId, ContactId, ProjectId, SessionId, TenantId};
+use crate::ids::{
+    AgentId, AssignmentId, ChannelId, ChatId, ContactId, ProjectId, SessionId, TenantId,
+};
 use crate::message::{Direction, SenderKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,39 @@ pub struct Session {
     pub system_messages: i64,
     /// The agent on duty, when one is assigned.
     pub agent_id: Option<AgentId>,
+}
+
+/// One interval during which a session was assigned to an agent (or to nobody).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assignment {
+    pub id: AssignmentId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub session_id: SessionId,
+    /// The agent on duty in this interval; `None` when the session was unassigned.
+    pub agent_id: Option<AgentId>,
+    /// Who had it before.
+    pub from_agent_id: Option<AgentId>,
+    /// `assign`, `transfer` or `unassign`.
+    pub kind: String,
+    pub note: Option<String>,
+    /// `user:<id>` or `api_key:<id>`.
+    pub by: String,
+    pub started_at: DateTime<Utc>,
+    /// Set when the next assignment (or the end of the session) closed this interval.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A reason given to close a session: 1 to 200 characters.
+pub fn validate_close_reason(r: &str) -> Result<String, crate::DomainError> {
+    let r = r.trim();
+    if r.is_empty() || r.chars().count() > 200 {
+        return Err(crate::DomainError::invalid(
+            "reason",
+            "must be 1 to 200 characters",
+        ));
+    }
+    Ok(r.to_string())
 }
 
 /// How one message moves a session's counters and first-message timestamps.

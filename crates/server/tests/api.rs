@@ -23,6 +23,7 @@ both_backends!(
     correlation_ids_are_echoed_and_reach_events,
     cross_tenant_probe_on_every_id_route,
     jobs_api_shows_timers_and_retries_dead_ones,
+    sessions_close_reopen_assign_transfer,
 );
 
 /// A channel with one inbound message from `phone` and one reply: ids of what it created.
@@ -563,8 +564,8 @@ async fn api_keys_are_shown_once_listed_by_prefix_and_revoked(app: &TestApp) {
     assert!(!text.contains(&key), "events never carry the key");
 }
 
-/// The endpoint that needs each permission. `messages:send`, `sessions:update` and
-/// `pipelines:read` have no endpoint yet; the domain test covers their place in the matrix.
+/// The endpoint that needs each permission. `messages:send` and `pipelines:read` have no
+/// endpoint yet; the domain test covers their place in the matrix.
 fn endpoint(
     p: Permission,
     ids: &Conversation,
@@ -610,7 +611,12 @@ fn endpoint(
         Permission::ProjectsManage => (Method::GET, "/v1/projects".into(), None),
         Permission::EventsRead => (Method::GET, "/v1/events".into(), None),
         Permission::JobsManage => (Method::GET, "/v1/jobs?status=dead".into(), None),
-        Permission::MessagesSend | Permission::SessionsUpdate | Permission::PipelinesRead => {
+        Permission::SessionsUpdate => (
+            Method::POST,
+            format!("/v1/sessions/{}/assign", ids.session),
+            Some(json!({"agent_id": null})),
+        ),
+        Permission::MessagesSend | Permission::PipelinesRead => {
             return None;
         }
     })
@@ -1447,6 +1453,11 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
             }
             let body = match (method, prefix) {
                 ("post", _) if path.ends_with("/notes") => Some(json!({"body": "probe"})),
+                ("post", _) if path.ends_with("/close") => Some(json!({"reason": "probe"})),
+                ("post", _) if path.ends_with("/assign") => Some(json!({"agent_id": null})),
+                ("post", _) if path.ends_with("/transfer") => {
+                    Some(json!({"to_agent_id": uuid::Uuid::now_v7()}))
+                }
                 ("patch", _) => Some(json!({"name": "Hijacked"})),
                 _ => None,
             };
@@ -1619,5 +1630,224 @@ async fn jobs_api_shows_timers_and_retries_dead_ones(app: &TestApp) {
     assert_eq!(
         (s, v["status"].as_str(), v["attempts"].as_i64()),
         (StatusCode::OK, Some("pending"), Some(0))
+    );
+}
+
+async fn sessions_close_reopen_assign_transfer(app: &TestApp) {
+    let t = app.tenant("acme").await;
+    let k = t.api_key.as_str();
+    let conv = conversation(app, k, "5511966660000").await;
+    let sid = conv.session.clone();
+    let mut agents = Vec::new();
+    for name in ["Ana (bot)", "Beto (bot)"] {
+        let (_, a) = app
+            .call(
+                Method::POST,
+                "/v1/agents",
+                Some(k),
+                Some(json!({"kind": "bot", "name": name})),
+            )
+            .await;
+        agents.push(a["id"].as_str().unwrap().to_string());
+    }
+    let post = |path: String, body: Option<Value>| async move {
+        app.call(Method::POST, &path, Some(k), body).await
+    };
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/assign"),
+        Some(json!({"agent_id": agents[0]})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["agent_id"].as_str()),
+        (StatusCode::OK, Some(agents[0].as_str())),
+        "{v}"
+    );
+    let (s, _) = post(
+        format!("/v1/sessions/{sid}/assign"),
+        Some(json!({"agent_id": agents[0]})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "assigning the holder again changes nothing"
+    );
+    let (s, v) = post(format!("/v1/sessions/{sid}/assign"), Some(json!({}))).await;
+    assert_eq!(
+        (s, v["error"]["details"]["fields"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("agent_id"))
+    );
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/transfer"),
+        Some(json!({"to_agent_id": uuid::Uuid::now_v7()})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["details"]["fields"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("to_agent_id"))
+    );
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/transfer"),
+        Some(json!({"to_agent_id": agents[1], "note": "Wants a refund; order 4711"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["agent_id"].as_str()),
+        (StatusCode::OK, Some(agents[1].as_str())),
+        "{v}"
+    );
+    let (_, h) = app.get(&format!("/v1/sessions/{sid}/assignments"), k).await;
+    let h = h["data"].as_array().unwrap().clone();
+    assert_eq!(h.len(), 2);
+    assert_eq!(
+        (h[0]["kind"].as_str(), h[0]["agent_id"].as_str()),
+        (Some("assign"), Some(agents[0].as_str()))
+    );
+    assert!(
+        h[0]["ended_at"].is_string(),
+        "the first interval closed at the transfer"
+    );
+    assert_eq!(h[0]["ended_at"], h[1]["started_at"]);
+    assert_eq!(
+        (
+            h[1]["kind"].as_str(),
+            h[1]["from_agent_id"].as_str(),
+            h[1]["note"].as_str()
+        ),
+        (
+            Some("transfer"),
+            Some(agents[0].as_str()),
+            Some("Wants a refund; order 4711")
+        )
+    );
+    assert!(h[1]["ended_at"].is_null());
+    assert!(h[1]["by"].as_str().unwrap().starts_with("api_key:"));
+    let (_, v) = app
+        .get(&format!("/v1/sessions?agent_id={}", agents[1]), k)
+        .await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1);
+
+    // An inactive agent cannot take sessions.
+    app.call(
+        Method::PATCH,
+        &format!("/v1/agents/{}", agents[0]),
+        Some(k),
+        Some(json!({"active": false})),
+    )
+    .await;
+    let (s, _) = post(
+        format!("/v1/sessions/{sid}/transfer"),
+        Some(json!({"to_agent_id": agents[0]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Close with a reason: ended, interval closed, assignments refused until reopened.
+    let (s, _) = post(
+        format!("/v1/sessions/{sid}/close"),
+        Some(json!({"reason": ""})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/close"),
+        Some(json!({"reason": "resolved"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["end_reason"].as_str()),
+        (StatusCode::OK, Some("ended"), Some("resolved")),
+        "{v}"
+    );
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/close"),
+        Some(json!({"reason": "again"})),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("session_not_active"))
+    );
+    let (s, _) = post(
+        format!("/v1/sessions/{sid}/assign"),
+        Some(json!({"agent_id": null})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, h) = app.get(&format!("/v1/sessions/{sid}/assignments"), k).await;
+    assert!(h["data"][1]["ended_at"].is_string());
+
+    // Reopen: active again, a fresh inactivity window from now, the agent back on duty.
+    let before = chrono::Utc::now();
+    let (s, v) = post(format!("/v1/sessions/{sid}/reopen"), None).await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["ended_at"].is_null()),
+        (StatusCode::OK, Some("active"), true),
+        "{v}"
+    );
+    let (s, v) = post(format!("/v1/sessions/{sid}/reopen"), None).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("session_active"))
+    );
+    let (_, jobs) = app.get("/v1/jobs?status=pending", k).await;
+    let timer = jobs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["key"] == json!(format!("session.timeout:{sid}")))
+        .unwrap()
+        .clone();
+    let run_at: chrono::DateTime<chrono::Utc> = timer["run_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        run_at >= before + chrono::Duration::seconds(1790),
+        "{run_at}"
+    );
+    let (_, h) = app.get(&format!("/v1/sessions/{sid}/assignments"), k).await;
+    assert_eq!(
+        (
+            h["data"][2]["kind"].as_str(),
+            h["data"][2]["agent_id"].as_str()
+        ),
+        (Some("reopen"), Some(agents[1].as_str()))
+    );
+    let (s, v) = post(
+        format!("/v1/sessions/{sid}/assign"),
+        Some(json!({"agent_id": null})),
+    )
+    .await;
+    assert_eq!((s, v["agent_id"].is_null()), (StatusCode::OK, true));
+    let (_, h) = app.get(&format!("/v1/sessions/{sid}/assignments"), k).await;
+    assert_eq!(h["data"][3]["kind"], "unassign");
+
+    app.drain().await;
+    let (_, ev) = app.get("/v1/events?limit=200", k).await;
+    let types: Vec<&str> = ev["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| **t == "session.assigned").count(),
+        3
+    );
+    assert_eq!(
+        types.iter().filter(|t| **t == "session.reopened").count(),
+        1
+    );
+    let ended = ev["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "session.ended")
+        .unwrap();
+    assert_eq!(
+        (
+            ended["payload"]["reason"].as_str(),
+            ended["correlation_id"].is_string()
+        ),
+        (Some("resolved"), true)
     );
 }

@@ -6,6 +6,7 @@ mod crm_store;
 mod events;
 mod ingest_tx;
 mod job_store;
+mod session_store;
 mod store;
 
 pub use access_store::{AccessStore, IdempotencyClaim};
@@ -16,4 +17,5 @@ pub use crm_store::{
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
 pub use job_store::{JobFinish, JobHandler, JobStore};
+pub use session_store::SessionStore;
 pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};

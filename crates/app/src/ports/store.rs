@@ -5,6 +5,7 @@ use crate::ports::crm_store::{ConversationFilter, CrmStore};
 use crate::ports::events::OutboxRow;
 use crate::ports::ingest_tx::IngestTx;
 use crate::ports::job_store::JobStore;
+use crate::ports::session_store::SessionStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ventros_domain::channel::Channel;
@@ -53,7 +54,7 @@ pub struct ContactEventFilter {
 /// Everything Ventros keeps. Every call that reads or writes tenant data takes its scope,
 /// and a row of another tenant is never returned (it looks missing).
 #[async_trait]
-pub trait Store: AccessStore + CrmStore + JobStore + Send + Sync {
+pub trait Store: AccessStore + CrmStore + JobStore + SessionStore + Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> AppResult<()>;

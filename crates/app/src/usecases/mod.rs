@@ -11,6 +11,7 @@ pub mod manage_channel;
 pub mod notes;
 pub mod projects;
 pub mod read_models;
+pub mod session_lifecycle;
 pub mod session_timeout;
 pub mod users;
 

@@ -9,6 +9,7 @@ mod health;
 mod jobs;
 mod notes;
 mod projects;
+mod session_actions;
 mod users;
 mod webhooks;
 
@@ -62,6 +63,11 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::list_sessions))
         .routes(routes!(conversations::get_session))
         .routes(routes!(conversations::session_messages))
+        .routes(routes!(session_actions::close))
+        .routes(routes!(session_actions::reopen))
+        .routes(routes!(session_actions::assign))
+        .routes(routes!(session_actions::transfer))
+        .routes(routes!(session_actions::assignments))
         .routes(routes!(conversations::list_events))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))

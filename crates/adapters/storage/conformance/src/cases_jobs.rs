@@ -334,6 +334,7 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
     let missing = SessionTimeout {
         session_id: SessionId::new(),
         timeout_seconds: 10,
+        active_since: None,
     };
     let mut j = Job {
         payload: serde_json::json!(missing),

@@ -147,6 +147,7 @@ impl JobStore for PgStore {
         let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
         let n = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
         if n == 1 {
+            crate::sessions::close_interval(&mut tx, scope.tenant_id, id, ended_at).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
         }
         tx.commit().await.map_err(db_err)?;

@@ -11,6 +11,7 @@ mod ingest;
 mod jobs;
 mod provision;
 mod rows;
+mod sessions;
 mod store;
 
 pub use provision::{TestDatabase, grant_app_role, provision_test_database};

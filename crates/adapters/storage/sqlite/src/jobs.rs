@@ -155,6 +155,7 @@ impl JobStore for SqliteStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
         if n == 1 {
+            crate::sessions::close_interval(&mut tx, scope.tenant_id, id, ended_at).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
         }
         tx.commit().await.map_err(db_err)?;

@@ -7,6 +7,7 @@ mod group_commit;
 mod ingest;
 mod jobs;
 mod rows;
+mod sessions;
 mod store;
 
 use sqlx::Row;

@@ -1,0 +1,168 @@
+//! Session lifecycle writes on PostgreSQL (tenant-bound transactions).
+
+use crate::jobs::arm_job_row;
+use crate::store::insert_events;
+use crate::{PgStore, begin_tenant, db_err};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Row, Transaction};
+use uuid::Uuid;
+use ventros_app::error::AppResult;
+use ventros_app::ports::SessionStore;
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::ids::{AgentId, SessionId, TenantId};
+use ventros_domain::job::Job;
+use ventros_domain::session::Assignment;
+use ventros_domain::tenancy::Scope;
+
+/// Closes the session's open assignment interval at `at`.
+pub(crate) async fn close_interval(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    session: SessionId,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    sqlx::query("UPDATE session_assignments SET ended_at = $1 WHERE tenant_id = $2 AND session_id = $3 AND ended_at IS NULL")
+        .bind(at)
+        .bind(tenant.0)
+        .bind(session.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+async fn insert_interval(tx: &mut Transaction<'static, Postgres>, a: &Assignment) -> AppResult<()> {
+    sqlx::query("INSERT INTO session_assignments (id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+        .bind(a.id.0)
+        .bind(a.tenant_id.0)
+        .bind(a.project_id.0)
+        .bind(a.session_id.0)
+        .bind(a.agent_id.map(|x| x.0))
+        .bind(a.from_agent_id.map(|x| x.0))
+        .bind(&a.kind)
+        .bind(&a.note)
+        .bind(&a.by)
+        .bind(a.started_at)
+        .bind(a.ended_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn close_session(
+        &self,
+        scope: Scope,
+        id: SessionId,
+        at: DateTime<Utc>,
+        reason: &str,
+        event: &EventEnvelope,
+    ) -> AppResult<bool> {
+        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
+        let n = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active'")
+            .bind(at)
+            .bind(reason)
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 1 {
+            close_interval(&mut tx, scope.tenant_id, id, at).await?;
+            insert_events(&mut *tx, std::slice::from_ref(event), at).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn reopen_session(
+        &self,
+        scope: Scope,
+        id: SessionId,
+        timer: &Job,
+        assignment: Option<&Assignment>,
+        event: &EventEnvelope,
+    ) -> AppResult<bool> {
+        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
+        let n = sqlx::query("UPDATE sessions SET status = 'active', ended_at = NULL, end_reason = NULL WHERE tenant_id = $1 AND project_id = $2 AND id = $3 AND status = 'ended'")
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 1 {
+            arm_job_row(&mut *tx, timer).await?;
+            if let Some(a) = assignment {
+                insert_interval(&mut tx, a).await?;
+            }
+            insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn assign_session(
+        &self,
+        scope: Scope,
+        expected: Option<AgentId>,
+        next: &Assignment,
+        event: &EventEnvelope,
+    ) -> AppResult<bool> {
+        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
+        let n = sqlx::query("UPDATE sessions SET agent_id = $1 WHERE tenant_id = $2 AND project_id = $3 AND id = $4 AND status = 'active' AND agent_id IS NOT DISTINCT FROM $5")
+            .bind(next.agent_id.map(|a| a.0))
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(next.session_id.0)
+            .bind(expected.map(|a| a.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 1 {
+            close_interval(&mut tx, scope.tenant_id, next.session_id, next.started_at).await?;
+            insert_interval(&mut tx, next).await?;
+            insert_events(&mut *tx, std::slice::from_ref(event), next.started_at).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn list_assignments(&self, scope: Scope, id: SessionId) -> AppResult<Vec<Assignment>> {
+        let rows = sqlx::query("SELECT id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at FROM session_assignments WHERE tenant_id = $1 AND project_id = $2 AND session_id = $3 ORDER BY started_at, id")
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(id.0)
+            ;
+        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
+        let rows = rows.fetch_all(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Assignment {
+                    id: r.try_get::<Uuid, _>("id")?.into(),
+                    tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+                    project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+                    session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+                    agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
+                    from_agent_id: r
+                        .try_get::<Option<Uuid>, _>("from_agent_id")?
+                        .map(Into::into),
+                    kind: r.try_get("kind")?,
+                    note: r.try_get("note")?,
+                    by: r.try_get("assigned_by")?,
+                    started_at: r.try_get("started_at")?,
+                    ended_at: r.try_get("ended_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db_err)
+    }
+}

@@ -1,5 +1,6 @@
 //! The bare-SQL baseline for `ventros bench ingest`: the hot path's writes (delivery log,
-//! contact, chat, session, message, counters, one outbox row) in one transaction sent as
+//! contact, chat, session, message, counters, the session's inactivity timer, one outbox row)
+//! in one transaction sent as
 //! one round trip (simple query protocol), under the same RLS role, with no application logic.
 
 use crate::{PgStore, db_err};
@@ -51,6 +52,9 @@ impl PgStore {
                 SELECT {id5}, {t}, {p}, {ch}, {chat}, {session}, {contact}, 'inbound', 'contact', 'text', {body}, 3, {raw}, false, {raw}, {at}, {at} ON CONFLICT DO NOTHING;
             UPDATE sessions SET contact_messages = contact_messages + 1, last_message_at = GREATEST(last_message_at, {at}) WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active';
             UPDATE chats SET last_message_at = GREATEST(last_message_at, {at}) WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa};
+            INSERT INTO jobs (id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
+                SELECT {id7}, {t}, {p}, 'session.timeout', 'session.timeout:' || {session}::text, '{{}}'::jsonb, {at} + interval '1800 seconds', 0, 8, 'pending', {at}, {at}
+                ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at;
             INSERT INTO outbox (id, tenant_id, project_id, event_type, version, occurred_at, source, aggregate_type, aggregate_id, payload, created_at)
                 VALUES ({id6}, {t}, {p}, 'message.received', 1, {at}, 'bench', 'message', {id5}, '{{}}'::jsonb, {at});
             COMMIT;",
@@ -61,6 +65,7 @@ impl PgStore {
             id4 = id(Uuid::now_v7()),
             id5 = id(Uuid::now_v7()),
             id6 = id(Uuid::now_v7()),
+            id7 = id(Uuid::now_v7()),
             key = lit(&m.dedupe_key),
             body = lit(&m.body),
         );

@@ -21,7 +21,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and run the workers in-process (the default).
     Serve,
-    /// Run only the background workers (outbox relay, consumers).
+    /// Run only the background workers (outbox relay, job runner, consumers).
     Work,
     /// Apply database migrations and exit.
     Migrate,

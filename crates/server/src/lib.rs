@@ -100,16 +100,7 @@ pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
 
 /// Starts Ventros on an opened store.
 pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow::Result<Running> {
-    start_with_clock(cfg, store, roles, Arc::new(SystemClock)).await
-}
-
-/// `start` with a given clock (tests move time instead of sleeping).
-pub async fn start_with_clock(
-    cfg: &Config,
-    store: Arc<dyn Store>,
-    roles: Roles,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Running> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let relay = Arc::new(build_relay(store.clone(), clock.clone(), cfg));
     let jobs = Arc::new(build_job_runner(store.clone(), clock.clone()));
     let (shutdown, rx) = watch::channel(false);
@@ -149,17 +140,14 @@ pub async fn start_with_clock(
             .layer(
                 tower_http::trace::TraceLayer::new_for_http().make_span_with(
                     |req: &axum::http::Request<axum::body::Body>| {
-                        let h = |name: &str| {
-                            req.headers()
-                                .get(name)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("")
-                                .to_string()
-                        };
-                        let request_id = h("x-request-id");
-                        let correlation_id = Some(h("x-correlation-id"))
-                            .filter(|c| !c.is_empty())
-                            .unwrap_or_else(|| request_id.clone());
+                        let request_id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        let correlation_id =
+                            ventros_http::correlation(req.headers()).unwrap_or_default();
                         tracing::info_span!(
                             "request",
                             method = %req.method(),

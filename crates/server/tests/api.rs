@@ -1850,4 +1850,12 @@ async fn sessions_close_reopen_assign_transfer(app: &TestApp) {
         ),
         (Some("resolved"), true)
     );
+    assert_eq!(ended["payload"]["contact_messages"], 1);
+    assert_eq!(ended["payload"]["agent_id"], json!(agents[1]));
+    assert!(
+        ended["payload"]["closed_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("api_key:")
+    );
 }

@@ -11,7 +11,7 @@ mod openapi;
 pub mod rate_limit;
 mod routes;
 
-pub use auth::Principal;
+pub use auth::{Principal, correlation};
 pub use error::ApiError;
 pub use routes::{api, router};
 

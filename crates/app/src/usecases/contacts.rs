@@ -177,6 +177,7 @@ pub async fn bulk_tags(
     let remove = validate_tags(remove)?;
     let now = clock.now();
     let mut out = Vec::with_capacity(ids.len());
+    let mut changed_contacts = Vec::new();
     let mut events = Vec::new();
     for id in ids {
         if out.iter().any(|c: &Contact| c.id == *id) {
@@ -196,16 +197,12 @@ pub async fn bulk_tags(
             p["changed"] = json!(changed);
             p["tags"] = json!(c.tags);
             events.push(actor.event(EventType::ContactUpdated, c.id.0, now, p));
+            changed_contacts.push(c.clone());
         }
         out.push(c);
     }
-    let changed: Vec<Contact> = out
-        .iter()
-        .filter(|c| events.iter().any(|e| e.aggregate_id == c.id.0))
-        .cloned()
-        .collect();
-    if !changed.is_empty() {
-        store.save_contacts(&changed, &events).await?;
+    if !changed_contacts.is_empty() {
+        store.save_contacts(&changed_contacts, &events).await?;
     }
     Ok(out)
 }

@@ -63,6 +63,24 @@ pub(crate) fn session_payload(s: &Session) -> serde_json::Value {
     })
 }
 
+/// `session.ended`, whatever ended it: the `session.started` fields, when and why it ended,
+/// its last activity, message counts and the agent on duty.
+pub(crate) fn ended_payload(
+    s: &Session,
+    ended_at: chrono::DateTime<chrono::Utc>,
+    reason: &str,
+) -> serde_json::Value {
+    let mut p = session_payload(s);
+    p["ended_at"] = json!(ended_at);
+    p["reason"] = json!(reason);
+    p["last_message_at"] = json!(s.last_message_at);
+    p["contact_messages"] = json!(s.contact_messages);
+    p["agent_messages"] = json!(s.agent_messages);
+    p["system_messages"] = json!(s.system_messages);
+    p["agent_id"] = json!(s.agent_id);
+    p
+}
+
 pub(crate) fn message_payload(m: &Message) -> serde_json::Value {
     json!({
         "message_id": m.id,

@@ -4,7 +4,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, Store};
-use crate::usecases::ingest_events::session_payload;
+use crate::usecases::ingest_events::{ended_payload, session_payload};
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::{AgentId, AssignmentId, SessionId};
@@ -40,11 +40,8 @@ pub async fn close_session(
         return Err(not_active());
     }
     let now = clock.now();
-    let mut payload = session_payload(&s);
-    payload["ended_at"] = json!(now);
-    payload["reason"] = json!(reason);
+    let mut payload = ended_payload(&s, now, &reason);
     payload["closed_by"] = json!(actor.id());
-    payload["agent_id"] = json!(s.agent_id);
     let event = actor.event(EventType::SessionEnded, s.id.0, now, payload);
     if !store
         .close_session(actor.scope, id, now, &reason, &event)

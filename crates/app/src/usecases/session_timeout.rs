@@ -2,9 +2,8 @@
 
 use crate::error::AppResult;
 use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::session_payload;
+use crate::usecases::ingest_events::ended_payload;
 use async_trait::async_trait;
-use serde_json::json;
 use std::sync::Arc;
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
 use ventros_domain::job::{Job, SESSION_TIMEOUT, SessionTimeout};
@@ -51,13 +50,7 @@ impl JobHandler for SessionTimeoutHandler {
         if due > now {
             return Ok(JobFinish::RunAt(due));
         }
-        let mut payload = session_payload(&s);
-        payload["ended_at"] = json!(due);
-        payload["reason"] = json!(INACTIVITY);
-        payload["last_message_at"] = json!(s.last_message_at);
-        payload["contact_messages"] = json!(s.contact_messages);
-        payload["agent_messages"] = json!(s.agent_messages);
-        payload["system_messages"] = json!(s.system_messages);
+        let payload = ended_payload(&s, due, INACTIVITY);
         let event = EventEnvelope::new(
             &EventContext {
                 source: "worker".into(),

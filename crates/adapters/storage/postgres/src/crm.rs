@@ -173,11 +173,7 @@ impl CrmStore for PgStore {
             "SELECT {NOTE_COLS} FROM notes WHERE deleted_at IS NULL AND tenant_id = "
         ));
         q.push_bind(tenant.0).push(" AND id = ").push_bind(id.0);
-        Ok(self
-            .fetch_scoped(tenant, q, rows::note)
-            .await?
-            .into_iter()
-            .next())
+        self.fetch_one_scoped(tenant, q, rows::note).await
     }
 
     async fn list_notes(

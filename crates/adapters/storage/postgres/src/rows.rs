@@ -14,7 +14,7 @@ use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, S
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
 use ventros_domain::secret::Secret;
-use ventros_domain::session::{Session, SessionStatus};
+use ventros_domain::session::{Assignment, Session, SessionStatus};
 use ventros_domain::tenancy::{ApiKey, Project, Role, User};
 use ventros_domain::timeline::ContactEvent;
 
@@ -321,5 +321,25 @@ pub fn job(r: &PgRow) -> R<Job> {
         last_error: r.try_get("last_error")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub const ASSIGNMENT_COLS: &str = "id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at";
+
+pub fn assignment(r: &PgRow) -> R<Assignment> {
+    Ok(Assignment {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+        agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
+        from_agent_id: r
+            .try_get::<Option<Uuid>, _>("from_agent_id")?
+            .map(Into::into),
+        kind: r.try_get("kind")?,
+        note: r.try_get("note")?,
+        by: r.try_get("assigned_by")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
     })
 }

@@ -1,12 +1,12 @@
 //! Session lifecycle writes on PostgreSQL (tenant-bound transactions).
 
 use crate::jobs::arm_job_row;
+use crate::rows::{self, ASSIGNMENT_COLS};
 use crate::store::insert_events;
 use crate::{PgStore, begin_tenant, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Row, Transaction};
-use uuid::Uuid;
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Transaction};
 use ventros_app::error::AppResult;
 use ventros_app::ports::SessionStore;
 use ventros_domain::event::EventEnvelope;
@@ -33,7 +33,7 @@ pub(crate) async fn close_interval(
 }
 
 async fn insert_interval(tx: &mut Transaction<'static, Postgres>, a: &Assignment) -> AppResult<()> {
-    sqlx::query("INSERT INTO session_assignments (id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    sqlx::query(AssertSqlSafe(format!("INSERT INTO session_assignments ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")))
         .bind(a.id.0)
         .bind(a.tenant_id.0)
         .bind(a.project_id.0)
@@ -136,33 +136,16 @@ impl SessionStore for PgStore {
     }
 
     async fn list_assignments(&self, scope: Scope, id: SessionId) -> AppResult<Vec<Assignment>> {
-        let rows = sqlx::query("SELECT id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at FROM session_assignments WHERE tenant_id = $1 AND project_id = $2 AND session_id = $3 ORDER BY started_at, id")
-            .bind(scope.tenant_id.0)
-            .bind(scope.project_id.0)
-            .bind(id.0)
-            ;
-        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
-        let rows = rows.fetch_all(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Assignment {
-                    id: r.try_get::<Uuid, _>("id")?.into(),
-                    tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
-                    project_id: r.try_get::<Uuid, _>("project_id")?.into(),
-                    session_id: r.try_get::<Uuid, _>("session_id")?.into(),
-                    agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
-                    from_agent_id: r
-                        .try_get::<Option<Uuid>, _>("from_agent_id")?
-                        .map(Into::into),
-                    kind: r.try_get("kind")?,
-                    note: r.try_get("note")?,
-                    by: r.try_get("assigned_by")?,
-                    started_at: r.try_get("started_at")?,
-                    ended_at: r.try_get("ended_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(db_err)
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {ASSIGNMENT_COLS} FROM session_assignments WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0)
+            .push(" AND session_id = ")
+            .push_bind(id.0)
+            .push(" ORDER BY started_at, id");
+        self.fetch_scoped(scope.tenant_id, q, rows::assignment)
+            .await
     }
 }

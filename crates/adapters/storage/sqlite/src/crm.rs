@@ -173,7 +173,7 @@ impl CrmStore for SqliteStore {
             "SELECT {NOTE_COLS} FROM notes WHERE deleted_at IS NULL AND tenant_id = "
         ));
         q.push_bind(tenant.0).push(" AND id = ").push_bind(id.0);
-        Ok(self.fetch(q, rows::note).await?.into_iter().next())
+        self.one(q, rows::note).await
     }
 
     async fn list_notes(

@@ -1,13 +1,12 @@
 //! Session lifecycle writes on SQLite.
 
 use crate::jobs::arm_job_row;
-use crate::rows::{ms, ts};
+use crate::rows::{self, ASSIGNMENT_COLS, ms};
 use crate::store::insert_events;
 use crate::{SqliteStore, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, Transaction};
-use uuid::Uuid;
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, Transaction};
 use ventros_app::error::AppResult;
 use ventros_app::ports::SessionStore;
 use ventros_domain::event::EventEnvelope;
@@ -34,7 +33,7 @@ pub(crate) async fn close_interval(
 }
 
 async fn insert_interval(tx: &mut Transaction<'static, Sqlite>, a: &Assignment) -> AppResult<()> {
-    sqlx::query("INSERT INTO session_assignments (id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query(AssertSqlSafe(format!("INSERT INTO session_assignments ({ASSIGNMENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
         .bind(a.id.0)
         .bind(a.tenant_id.0)
         .bind(a.project_id.0)
@@ -137,32 +136,15 @@ impl SessionStore for SqliteStore {
     }
 
     async fn list_assignments(&self, scope: Scope, id: SessionId) -> AppResult<Vec<Assignment>> {
-        let rows = sqlx::query("SELECT id, tenant_id, project_id, session_id, agent_id, from_agent_id, kind, note, assigned_by, started_at, ended_at FROM session_assignments WHERE tenant_id = ? AND project_id = ? AND session_id = ? ORDER BY started_at, id")
-            .bind(scope.tenant_id.0)
-            .bind(scope.project_id.0)
-            .bind(id.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Assignment {
-                    id: r.try_get::<Uuid, _>("id")?.into(),
-                    tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
-                    project_id: r.try_get::<Uuid, _>("project_id")?.into(),
-                    session_id: r.try_get::<Uuid, _>("session_id")?.into(),
-                    agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
-                    from_agent_id: r
-                        .try_get::<Option<Uuid>, _>("from_agent_id")?
-                        .map(Into::into),
-                    kind: r.try_get("kind")?,
-                    note: r.try_get("note")?,
-                    by: r.try_get("assigned_by")?,
-                    started_at: ts(r.try_get("started_at")?),
-                    ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(ts),
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(db_err)
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ASSIGNMENT_COLS} FROM session_assignments WHERE tenant_id = "
+        ));
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND project_id = ")
+            .push_bind(scope.project_id.0)
+            .push(" AND session_id = ")
+            .push_bind(id.0)
+            .push(" ORDER BY started_at, id");
+        self.fetch(q, rows::assignment).await
     }
 }

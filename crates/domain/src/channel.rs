@@ -70,6 +70,8 @@ pub struct Channel {
     pub status: String,
     pub debounce_timeout_ms: i64,
     pub session_timeout_seconds: i64,
+    /// A message group completes at this age even while messages keep coming.
+    pub message_group_max_age_ms: i64,
     pub import_strategy: ImportStrategy,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

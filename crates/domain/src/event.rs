@@ -36,6 +36,12 @@ pub enum EventType {
     SessionReopened,
     #[serde(rename = "session.assigned")]
     SessionAssigned,
+    #[serde(rename = "session.metrics_calculated")]
+    SessionMetricsCalculated,
+    #[serde(rename = "message_group.completed")]
+    MessageGroupCompleted,
+    #[serde(rename = "message_group.superseded")]
+    MessageGroupSuperseded,
     #[serde(rename = "message.received")]
     MessageReceived,
     #[serde(rename = "message.sent")]
@@ -77,7 +83,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 33] = [
+    pub const ALL: [EventType; 36] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -92,6 +98,9 @@ impl EventType {
         EventType::SessionEnded,
         EventType::SessionReopened,
         EventType::SessionAssigned,
+        EventType::SessionMetricsCalculated,
+        EventType::MessageGroupCompleted,
+        EventType::MessageGroupSuperseded,
         EventType::MessageReceived,
         EventType::MessageSent,
         EventType::MessageStatusChanged,
@@ -129,6 +138,9 @@ impl EventType {
             EventType::SessionEnded => "session.ended",
             EventType::SessionReopened => "session.reopened",
             EventType::SessionAssigned => "session.assigned",
+            EventType::SessionMetricsCalculated => "session.metrics_calculated",
+            EventType::MessageGroupCompleted => "message_group.completed",
+            EventType::MessageGroupSuperseded => "message_group.superseded",
             EventType::MessageReceived => "message.received",
             EventType::MessageSent => "message.sent",
             EventType::MessageStatusChanged => "message.status_changed",
@@ -174,7 +186,9 @@ impl EventType {
             EventType::SessionStarted
             | EventType::SessionEnded
             | EventType::SessionReopened
-            | EventType::SessionAssigned => "session",
+            | EventType::SessionAssigned
+            | EventType::SessionMetricsCalculated => "session",
+            EventType::MessageGroupCompleted | EventType::MessageGroupSuperseded => "message_group",
             EventType::MessageReceived
             | EventType::MessageSent
             | EventType::MessageStatusChanged

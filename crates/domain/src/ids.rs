@@ -59,4 +59,5 @@ id_type!(
     PipelineId,
     JobId,
     AssignmentId,
+    MessageGroupId,
 );

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// Ends a session after the channel's inactivity timeout.
 pub const SESSION_TIMEOUT: &str = "session.timeout";
 
+/// Calculates a session's metrics once it ended.
+pub const SESSION_METRICS: &str = "session.metrics";
+
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -117,6 +120,33 @@ impl SessionTimeout {
         let last = s.last_message_at.unwrap_or(s.started_at);
         let from = self.active_since.map_or(last, |a| a.max(last));
         from + Duration::seconds(self.timeout_seconds)
+    }
+}
+
+/// What a session metrics job carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionMetricsJob {
+    pub session_id: SessionId,
+}
+
+impl SessionMetricsJob {
+    /// Due at once: armed in the transaction that ends the session.
+    pub fn job(s: &Session, now: DateTime<Utc>) -> Job {
+        Job {
+            id: JobId::new(),
+            tenant_id: s.tenant_id,
+            project_id: s.project_id,
+            kind: SESSION_METRICS.into(),
+            key: format!("{SESSION_METRICS}:{}", s.id),
+            payload: serde_json::json!(SessionMetricsJob { session_id: s.id }),
+            run_at: now,
+            attempts: 0,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            status: JobStatus::Pending,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        }
     }
 }
 

@@ -9,6 +9,8 @@ pub mod event;
 pub mod ids;
 pub mod job;
 pub mod message;
+pub mod message_group;
+pub mod metrics;
 pub mod note;
 pub mod phone;
 pub mod rbac;

@@ -48,12 +48,14 @@ pub enum Permission {
     EventsRead,
     #[serde(rename = "jobs:manage")]
     JobsManage,
+    #[serde(rename = "reports:read")]
+    ReportsRead,
 }
 
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         ContactsRead,
         ContactsCreate,
         ContactsUpdate,
@@ -75,6 +77,7 @@ impl Permission {
         ProjectsManage,
         EventsRead,
         JobsManage,
+        ReportsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +103,7 @@ impl Permission {
             ProjectsManage => "projects:manage",
             EventsRead => "events:read",
             JobsManage => "jobs:manage",
+            ReportsRead => "reports:read",
         }
     }
 }
@@ -111,6 +115,7 @@ const SUPERVISOR: &[Permission] = &[
     NotesRead,
     AgentsRead,
     PipelinesRead,
+    ReportsRead,
 ];
 
 const AGENT: &[Permission] = &[
@@ -169,6 +174,8 @@ mod tests {
         assert!(!Role::Agent.allows(NotesDelete));
         assert!(!Role::Agent.allows(ContactsDelete));
         assert!(!Role::Agent.allows(AgentsRead));
+        assert!(Role::Supervisor.allows(ReportsRead));
+        assert!(!Role::Agent.allows(ReportsRead));
         for p in Permission::ALL {
             assert_eq!(
                 serde_json::to_value(p).ok(),

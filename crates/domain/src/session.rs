@@ -50,6 +50,61 @@ pub struct Session {
     pub system_messages: i64,
     /// The agent on duty, when one is assigned.
     pub agent_id: Option<AgentId>,
+    pub last_contact_message_at: Option<DateTime<Utc>>,
+    pub last_agent_message_at: Option<DateTime<Utc>>,
+    /// Kept up to date as messages arrive; final once `metrics` is set.
+    pub agent_first_response_seconds: Option<i64>,
+    pub contact_first_response_seconds: Option<i64>,
+    /// The agent on duty when the first reply to the contact was recorded.
+    pub first_response_agent_id: Option<AgentId>,
+    /// The full figures, calculated when the session ended.
+    pub metrics: Option<crate::metrics::SessionMetrics>,
+}
+
+impl Session {
+    /// A new active session opened by a message at `started_at`.
+    pub fn open(
+        scope: crate::tenancy::Scope,
+        channel_id: ChannelId,
+        chat_id: ChatId,
+        contact_id: Option<ContactId>,
+        started_at: DateTime<Utc>,
+    ) -> Session {
+        Session {
+            id: crate::ids::SessionId::new(),
+            tenant_id: scope.tenant_id,
+            project_id: scope.project_id,
+            channel_id,
+            chat_id,
+            contact_id,
+            status: SessionStatus::Active,
+            started_at,
+            ended_at: None,
+            end_reason: None,
+            first_contact_message_at: None,
+            first_agent_message_at: None,
+            last_message_at: None,
+            contact_messages: 0,
+            agent_messages: 0,
+            system_messages: 0,
+            agent_id: None,
+            last_contact_message_at: None,
+            last_agent_message_at: None,
+            agent_first_response_seconds: None,
+            contact_first_response_seconds: None,
+            first_response_agent_id: None,
+            metrics: None,
+        }
+    }
+
+    /// Whether the contact's latest message has had no reply yet.
+    pub fn waiting_for_answer(&self) -> bool {
+        match (self.last_contact_message_at, self.last_agent_message_at) {
+            (Some(c), Some(a)) => c > a,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
 }
 
 /// One interval during which a session was assigned to an agent (or to nobody).
@@ -109,20 +164,35 @@ impl SessionTouch {
     }
 
     pub fn apply(&self, s: &mut Session) {
+        let earliest = |t: Option<DateTime<Utc>>| Some(t.map_or(self.at, |t| t.min(self.at)));
+        let latest = |t: Option<DateTime<Utc>>| Some(t.map_or(self.at, |t| t.max(self.at)));
         if self.by_contact {
             s.contact_messages += 1;
-            s.first_contact_message_at = Some(
-                s.first_contact_message_at
-                    .map_or(self.at, |t| t.min(self.at)),
-            );
+            s.first_contact_message_at = earliest(s.first_contact_message_at);
+            s.last_contact_message_at = latest(s.last_contact_message_at);
         } else if self.by_agent {
             s.agent_messages += 1;
-            s.first_agent_message_at =
-                Some(s.first_agent_message_at.map_or(self.at, |t| t.min(self.at)));
+            s.first_agent_message_at = earliest(s.first_agent_message_at);
+            s.last_agent_message_at = latest(s.last_agent_message_at);
         } else {
             s.system_messages += 1;
         }
-        s.last_message_at = Some(s.last_message_at.map_or(self.at, |t| t.max(self.at)));
+        s.last_message_at = latest(s.last_message_at);
+        // First response, incrementally (PRODUCT §3); the end-of-session figures supersede it.
+        if let (Some(c), Some(a)) = (s.first_contact_message_at, s.first_agent_message_at) {
+            let secs = (a - c).num_seconds();
+            if secs >= 0 {
+                s.agent_first_response_seconds = Some(secs);
+                s.contact_first_response_seconds = None;
+                if s.first_response_agent_id.is_none() {
+                    s.first_response_agent_id = s.agent_id;
+                }
+            } else {
+                s.agent_first_response_seconds = None;
+                s.contact_first_response_seconds = Some(-secs);
+                s.first_response_agent_id = None;
+            }
+        }
     }
 }
 
@@ -134,25 +204,16 @@ mod tests {
     #[test]
     fn touches_count_by_sender_and_keep_earliest_first() {
         let t = |s| Utc.timestamp_opt(s, 0).single().unwrap_or_default();
-        let mut s = Session {
-            id: SessionId::new(),
-            tenant_id: TenantId::new(),
-            project_id: ProjectId::new(),
-            channel_id: ChannelId::new(),
-            chat_id: ChatId::new(),
-            contact_id: None,
-            status: SessionStatus::Active,
-            started_at: t(100),
-            ended_at: None,
-            end_reason: None,
-            first_contact_message_at: None,
-            first_agent_message_at: None,
-            last_message_at: None,
-            contact_messages: 0,
-            agent_messages: 0,
-            system_messages: 0,
-            agent_id: None,
-        };
+        let mut s = Session::open(
+            crate::tenancy::Scope {
+                tenant_id: TenantId::new(),
+                project_id: ProjectId::new(),
+            },
+            ChannelId::new(),
+            ChatId::new(),
+            None,
+            t(100),
+        );
         SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(200)).apply(&mut s);
         SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(150)).apply(&mut s);
         SessionTouch::of(Direction::Outbound, SenderKind::PhoneApp, t(300)).apply(&mut s);
@@ -164,5 +225,25 @@ mod tests {
             (s.contact_messages, s.agent_messages, s.system_messages),
             (2, 1, 1)
         );
+        assert_eq!(s.agent_first_response_seconds, Some(150));
+        assert_eq!(s.contact_first_response_seconds, None);
+        assert_eq!(s.last_contact_message_at, Some(t(200)));
+        assert!(!s.waiting_for_answer());
+        SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(400)).apply(&mut s);
+        assert!(s.waiting_for_answer());
+    }
+
+    #[test]
+    fn an_agent_writing_first_measures_the_contact() {
+        let t = |s| Utc.timestamp_opt(s, 0).single().unwrap_or_default();
+        let scope = crate::tenancy::Scope {
+            tenant_id: TenantId::new(),
+            project_id: ProjectId::new(),
+        };
+        let mut s = Session::open(scope, ChannelId::new(), ChatId::new(), None, t(0));
+        SessionTouch::of(Direction::Outbound, SenderKind::Agent, t(10)).apply(&mut s);
+        SessionTouch::of(Direction::Inbound, SenderKind::Contact, t(70)).apply(&mut s);
+        assert_eq!(s.contact_first_response_seconds, Some(60));
+        assert_eq!(s.agent_first_response_seconds, None);
     }
 }

@@ -49,7 +49,7 @@ impl Measure {
 }
 
 /// Runs `op(i)` for i in 0..n with `concurrency` workers; returns per-op latencies.
-async fn drive<F, Fut>(n: usize, concurrency: usize, op: F) -> anyhow::Result<Measure>
+pub(crate) async fn drive<F, Fut>(n: usize, concurrency: usize, op: F) -> anyhow::Result<Measure>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
@@ -85,13 +85,16 @@ fn phone_digits(i: usize, n: usize) -> String {
     format!("5511{:09}", i % (n / 5).max(1))
 }
 
-enum Db {
+pub(crate) enum Db {
     Sqlite(SqliteStore, std::path::PathBuf),
     Postgres(PgStore, Box<TestDatabase>),
 }
 
 impl Db {
-    async fn open(backend: &str, pg_admin: Option<&str>) -> anyhow::Result<(Db, String)> {
+    pub(crate) async fn open(
+        backend: &str,
+        pg_admin: Option<&str>,
+    ) -> anyhow::Result<(Db, String)> {
         match backend {
             "sqlite" => {
                 let dir =
@@ -119,7 +122,7 @@ impl Db {
     }
 
     /// The adapter's bare-SQL baseline for one message.
-    async fn baseline_ingest(
+    pub(crate) async fn baseline_ingest(
         &self,
         scope: Scope,
         channel: ventros_domain::ids::ChannelId,
@@ -132,14 +135,14 @@ impl Db {
         r.map_err(|e| anyhow::anyhow!("{e}"))
     }
 
-    fn store(&self) -> Arc<dyn Store> {
+    pub(crate) fn store(&self) -> Arc<dyn Store> {
         match self {
             Db::Sqlite(s, _) => Arc::new(s.clone()),
             Db::Postgres(s, _) => Arc::new(s.clone()),
         }
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         match self {
             Db::Sqlite(s, dir) => {
                 s.close().await;
@@ -153,7 +156,9 @@ impl Db {
     }
 }
 
-async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, WebhookChannel)> {
+pub(crate) async fn tenant_and_channel(
+    store: &dyn Store,
+) -> anyhow::Result<(Scope, WebhookChannel)> {
     let t = create_tenant(
         store,
         &SystemClock,
@@ -302,7 +307,7 @@ async fn measure_baseline(
     m
 }
 
-const BODY: &str = "Quero saber o preço, por favor";
+pub(crate) const BODY: &str = "Quero saber o preço, por favor";
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

@@ -30,6 +30,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Session metrics maintenance.
+    Metrics {
+        #[command(subcommand)]
+        command: MetricsCommand,
+    },
     /// Measure throughput and latency against a same-run baseline.
     Bench {
         #[command(subcommand)]
@@ -55,6 +60,18 @@ pub enum TenantCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum MetricsCommand {
+    /// Recompute every ended session's figures from its stored messages and assignments and
+    /// compare them with the stored ones; missing or different figures are written (with
+    /// `session.metrics_calculated`). Prints one JSON summary line.
+    Recompute {
+        /// Only compare; write nothing. Exits with status 1 when any figure differs.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Post N distinct WAHA `message` webhooks over HTTP with C clients, then run a bare-SQL
     /// baseline doing the same writes on the same engine.
@@ -71,6 +88,24 @@ pub enum BenchCommand {
         rounds: usize,
         /// A PostgreSQL URL of a role that may create databases and roles; a throwaway
         /// database is created and dropped.
+        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
+        postgres_admin_url: Option<String>,
+    },
+    /// Arm inactivity timers for N active sessions through the ingest path (vs the bare-SQL
+    /// ingest baseline), then expire them all with the job runner (vs the same runner draining
+    /// as many no-op jobs).
+    Timers {
+        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = 100_000)]
+        sessions: usize,
+        /// Concurrent ingest callers while arming.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Job runners draining the timers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
         #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
         postgres_admin_url: Option<String>,
     },

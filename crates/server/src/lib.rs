@@ -1,6 +1,7 @@
 //! The composition root: the only place that knows concrete adapters.
 
 pub mod bench;
+pub mod bench_timers;
 pub mod config;
 mod store_factory;
 
@@ -16,7 +17,6 @@ use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{Clock, Store, SystemClock};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
-use ventros_app::usecases::session_timeout::SessionTimeoutHandler;
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 use ventros_workers::{
@@ -71,8 +71,12 @@ pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -
 
 /// The job runner with every handler Ventros has.
 pub fn build_job_runner(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> JobRunner {
-    JobRunner::new(store.clone(), clock.clone(), JobRunnerConfig::default())
-        .handle(Arc::new(SessionTimeoutHandler { store, clock }))
+    ventros_app::usecases::job_handlers(store.clone(), clock.clone())
+        .into_iter()
+        .fold(
+            JobRunner::new(store, clock, JobRunnerConfig::default()),
+            JobRunner::handle,
+        )
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls share it).

@@ -2,7 +2,7 @@ use anyhow::Context;
 use clap::Parser;
 use ventros_app::ports::SystemClock;
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
-use ventros_server::config::{BenchCommand, Cli, Command, TenantCommand};
+use ventros_server::config::{BenchCommand, Cli, Command, MetricsCommand, TenantCommand};
 use ventros_server::{Roles, open_store, shutdown_signal, start};
 
 fn init_logging(format: &str) {
@@ -80,6 +80,24 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Metrics {
+            command: MetricsCommand::Recompute { check },
+        } => {
+            let store = open_store(&cfg, true).await?;
+            let out = ventros_app::usecases::session_metrics::recompute_all(
+                store.as_ref(),
+                &SystemClock,
+                check,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("cannot recompute session metrics")?;
+            println!("{}", serde_json::to_string(&out)?);
+            if check && out.differing > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Bench {
             command:
                 BenchCommand::Ingest {
@@ -95,6 +113,27 @@ async fn main() -> anyhow::Result<()> {
                 messages,
                 concurrency,
                 rounds,
+                postgres_admin_url.as_deref(),
+            )
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Timers {
+                    backend,
+                    sessions,
+                    concurrency,
+                    workers,
+                    postgres_admin_url,
+                },
+        } => {
+            let report = ventros_server::bench_timers::timers(
+                &backend,
+                sessions,
+                concurrency,
+                workers,
                 postgres_admin_url.as_deref(),
             )
             .await?;

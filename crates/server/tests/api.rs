@@ -611,6 +611,11 @@ fn endpoint(
         Permission::ProjectsManage => (Method::GET, "/v1/projects".into(), None),
         Permission::EventsRead => (Method::GET, "/v1/events".into(), None),
         Permission::JobsManage => (Method::GET, "/v1/jobs?status=dead".into(), None),
+        Permission::ReportsRead => (
+            Method::GET,
+            "/v1/reports/sessions?group_by=agent".into(),
+            None,
+        ),
         Permission::SessionsUpdate => (
             Method::POST,
             format!("/v1/sessions/{}/assign", ids.session),
@@ -1574,7 +1579,11 @@ async fn jobs_api_shows_timers_and_retries_dead_ones(app: &TestApp) {
 
     // The sample messages are from 2023: their session is long past its timeout.
     let jobs = app.running.as_ref().unwrap().jobs.clone();
-    assert_eq!(jobs.run_until_idle().await.unwrap(), 1);
+    assert_eq!(
+        jobs.run_until_idle().await.unwrap(),
+        2,
+        "the timeout, then the metrics job the end armed"
+    );
     let (_, ended) = app.get("/v1/sessions?status=ended", k).await;
     assert_eq!(ended["data"][0]["id"], json!(conv.session));
     assert_eq!(ended["data"][0]["end_reason"], "inactivity");

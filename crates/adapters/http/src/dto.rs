@@ -52,6 +52,8 @@ pub struct CreateChannelIn {
     pub webhook_hmac_key: Option<String>,
     pub debounce_timeout_ms: Option<i64>,
     pub session_timeout_seconds: Option<i64>,
+    /// 1000 to 3600000; default 120000.
+    pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
 }
 
@@ -72,6 +74,7 @@ pub struct ChannelOut {
     pub webhook_signed: bool,
     pub debounce_timeout_ms: i64,
     pub session_timeout_seconds: i64,
+    pub message_group_max_age_ms: i64,
     pub import_strategy: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -95,6 +98,7 @@ impl ChannelOut {
             webhook_signed: c.webhook_hmac_key.is_some(),
             debounce_timeout_ms: c.debounce_timeout_ms,
             session_timeout_seconds: c.session_timeout_seconds,
+            message_group_max_age_ms: c.message_group_max_age_ms,
             import_strategy: c.import_strategy.as_str().to_string(),
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -122,6 +126,8 @@ pub struct UpdateChannelIn {
     pub webhook_hmac_key: Option<Option<String>>,
     pub debounce_timeout_ms: Option<i64>,
     pub session_timeout_seconds: Option<i64>,
+    /// 1000 to 3600000; default 120000.
+    pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
 }
 

@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sessions", description = "Service episodes inside chats"),
         (name = "events", description = "The tenant's event feed"),
         (name = "jobs", description = "Durable jobs and timers; dead letters and retries"),
+        (name = "reports", description = "Session metrics: aggregates with percentiles, CSV, live counts"),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::message_group::MessageGroup;
 use ventros_domain::session::{Session, SessionTouch};
 
 /// An inbound webhook delivery as logged, whatever became of it.
@@ -127,6 +128,22 @@ pub trait IngestTx: Send {
         at: DateTime<Utc>,
     ) -> AppResult<()>;
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()>;
+    /// Adds a message to the chat's pending group, moving its window; the updated group, or
+    /// `None` when the chat has no pending group.
+    async fn append_to_message_group(
+        &mut self,
+        chat: ChatId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>>;
+    /// Opens a group unless the chat has a pending one; `false` then.
+    async fn insert_message_group(&mut self, g: &MessageGroup) -> AppResult<bool>;
+    /// Marks the chat's pending group superseded at `at`; the group, if there was one.
+    async fn supersede_message_group(
+        &mut self,
+        chat: ChatId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>>;
     /// Arms a job in this transaction (see `JobStore::arm_job`).
     async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()>;
     async fn commit(self: Box<Self>) -> AppResult<()>;

@@ -51,7 +51,9 @@ pub trait JobStore: Send + Sync {
     /// Makes a dead job pending again, due now, with its attempts reset.
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
     /// Ends an active session if its last activity is still `last_message_at` (fire then
-    /// check, atomically), with the event; `false` when it changed or already ended.
+    /// check, atomically), with the event and arming `then` (its metrics job); `false`
+    /// when it changed or already ended.
+    #[allow(clippy::too_many_arguments)]
     async fn end_session(
         &self,
         scope: Scope,
@@ -60,6 +62,7 @@ pub trait JobStore: Send + Sync {
         ended_at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool>;
 }
 

@@ -6,6 +6,8 @@ mod crm_store;
 mod events;
 mod ingest_tx;
 mod job_store;
+mod message_group_store;
+mod metrics_store;
 mod session_store;
 mod store;
 
@@ -17,5 +19,7 @@ pub use crm_store::{
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
 pub use job_store::{JobFinish, JobHandler, JobStore};
+pub use message_group_store::MessageGroupStore;
+pub use metrics_store::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
 pub use session_store::SessionStore;
 pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};

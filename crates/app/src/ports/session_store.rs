@@ -10,7 +10,8 @@ use ventros_domain::tenancy::Scope;
 /// Session lifecycle writes made through the API.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Ends an active session (and its open assignment interval); `false` if not active.
+    /// Ends an active session (and its open assignment interval) and arms `then` (its
+    /// metrics job); `false` if not active.
     async fn close_session(
         &self,
         scope: Scope,
@@ -18,6 +19,7 @@ pub trait SessionStore: Send + Sync {
         at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool>;
     /// Makes an ended session active again, arms its timer and (when it had an agent) opens
     /// a new assignment interval, in one transaction. `false` if it was not ended;

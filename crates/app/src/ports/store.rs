@@ -5,6 +5,8 @@ use crate::ports::crm_store::{ConversationFilter, CrmStore};
 use crate::ports::events::OutboxRow;
 use crate::ports::ingest_tx::IngestTx;
 use crate::ports::job_store::JobStore;
+use crate::ports::message_group_store::MessageGroupStore;
+use crate::ports::metrics_store::MetricsStore;
 use crate::ports::session_store::SessionStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,6 +45,9 @@ pub struct WebhookChannel {
     pub hmac_key: Option<ventros_domain::secret::Secret>,
     /// Inactivity after which the channel's sessions end.
     pub session_timeout_seconds: i64,
+    /// Quiet window that closes a message group.
+    pub debounce_timeout_ms: i64,
+    pub message_group_max_age_ms: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,7 +59,9 @@ pub struct ContactEventFilter {
 /// Everything Ventros keeps. Every call that reads or writes tenant data takes its scope,
 /// and a row of another tenant is never returned (it looks missing).
 #[async_trait]
-pub trait Store: AccessStore + CrmStore + JobStore + SessionStore + Send + Sync {
+pub trait Store:
+    AccessStore + CrmStore + JobStore + SessionStore + MetricsStore + MessageGroupStore + Send + Sync
+{
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> AppResult<()>;

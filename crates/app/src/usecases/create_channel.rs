@@ -20,6 +20,7 @@ pub struct CreateChannel {
     pub webhook_hmac_key: Option<String>,
     pub debounce_timeout_ms: Option<i64>,
     pub session_timeout_seconds: Option<i64>,
+    pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
 }
 
@@ -52,6 +53,10 @@ pub async fn create_channel(
             cmd.session_timeout_seconds
                 .unwrap_or(DEFAULT_SESSION_TIMEOUT_S),
         )?,
+        message_group_max_age_ms: ventros_domain::message_group::validate_max_age(
+            cmd.message_group_max_age_ms
+                .unwrap_or(ventros_domain::message_group::DEFAULT_MAX_AGE_MS),
+        )?,
         import_strategy: ImportStrategy::parse(cmd.import_strategy.as_deref().unwrap_or("none"))?,
         created_at: now,
         updated_at: now,
@@ -75,6 +80,7 @@ pub(crate) fn channel_payload(c: &Channel) -> serde_json::Value {
         "waha_base_url": c.waha_base_url,
         "debounce_timeout_ms": c.debounce_timeout_ms,
         "session_timeout_seconds": c.session_timeout_seconds,
+        "message_group_max_age_ms": c.message_group_max_age_ms,
     })
 }
 

@@ -31,6 +31,29 @@ impl Emitter<'_> {
     }
 }
 
+/// An event written by a job's handler: caused by the job, from the worker.
+pub(crate) fn job_event(
+    job: &ventros_domain::job::Job,
+    t: EventType,
+    aggregate: Uuid,
+    now: DateTime<Utc>,
+    payload: serde_json::Value,
+) -> EventEnvelope {
+    EventEnvelope::new(
+        &EventContext {
+            source: "worker".into(),
+            correlation_id: None,
+            causation_id: Some(format!("job:{}", job.id)),
+        },
+        job.tenant_id,
+        job.project_id,
+        t,
+        aggregate,
+        now,
+        payload,
+    )
+}
+
 pub(crate) fn contact_payload(c: &Contact) -> serde_json::Value {
     json!({
         "contact_id": c.id,

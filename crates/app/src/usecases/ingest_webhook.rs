@@ -13,10 +13,11 @@ use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::{EventContext, EventType};
-use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
+use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageGroupId, MessageId};
 use ventros_domain::job::SessionTimeout;
 use ventros_domain::message::{DeliveryStatus, Direction, Message, SenderKind};
-use ventros_domain::session::{Session, SessionStatus, SessionTouch};
+use ventros_domain::message_group::{GroupStatus, MessageGroup};
+use ventros_domain::session::{Session, SessionTouch};
 use ventros_domain::wa_id::{Jid, JidKind};
 
 /// What became of a delivery.
@@ -331,25 +332,13 @@ impl Ingest<'_, '_, '_> {
         let chat = self
             .chat(&m.key.chat, kind, chat_contact.as_ref(), None)
             .await?;
-        let new_session = Session {
-            id: SessionId::new(),
-            tenant_id: self.channel.scope.tenant_id,
-            project_id: self.channel.scope.project_id,
-            channel_id: self.channel_id(),
-            chat_id: chat.id,
-            contact_id: chat_contact.as_ref().map(|c| c.id),
-            status: SessionStatus::Active,
-            started_at: at,
-            ended_at: None,
-            end_reason: None,
-            first_contact_message_at: None,
-            first_agent_message_at: None,
-            last_message_at: None,
-            contact_messages: 0,
-            agent_messages: 0,
-            system_messages: 0,
-            agent_id: None,
-        };
+        let new_session = Session::open(
+            self.channel.scope,
+            self.channel_id(),
+            chat.id,
+            chat_contact.as_ref().map(|c| c.id),
+            at,
+        );
         let session = self.session(new_session).await?;
         let (direction, sender_kind) = match (from_me, m.via_api) {
             (false, _) => (Direction::Inbound, SenderKind::Contact),
@@ -424,6 +413,13 @@ impl Ingest<'_, '_, '_> {
                 self.now,
             ))
             .await?;
+        match sender_kind {
+            SenderKind::Contact => self.join_message_group(&message).await?,
+            SenderKind::Agent | SenderKind::PhoneApp => {
+                self.supersede_message_group(&message).await?
+            }
+            SenderKind::Bot | SenderKind::System => {}
+        }
         let t = if direction == Direction::Inbound {
             EventType::MessageReceived
         } else {
@@ -431,6 +427,71 @@ impl Ingest<'_, '_, '_> {
         };
         self.em.emit(t, message.id.0, message_payload(&message));
         Ok(IngestOutcome::Processed)
+    }
+
+    /// Debounce: the contact's message joins the chat's pending group (or opens one) and
+    /// moves the group's window.
+    async fn join_message_group(&mut self, m: &Message) -> AppResult<()> {
+        let g = match self
+            .tx
+            .append_to_message_group(m.chat_id, m.id, self.now)
+            .await?
+        {
+            Some(g) => g,
+            None => {
+                let g = MessageGroup {
+                    id: MessageGroupId::new(),
+                    tenant_id: m.tenant_id,
+                    project_id: m.project_id,
+                    channel_id: m.channel_id,
+                    chat_id: m.chat_id,
+                    session_id: m.session_id,
+                    status: GroupStatus::Pending,
+                    message_ids: vec![m.id],
+                    opened_at: self.now,
+                    last_message_at: self.now,
+                    debounce_ms: self.channel.debounce_timeout_ms,
+                    max_age_ms: self.channel.message_group_max_age_ms,
+                    closed_at: None,
+                };
+                if self.tx.insert_message_group(&g).await? {
+                    g
+                } else {
+                    // Another delivery opened it first: join that one.
+                    self.tx
+                        .append_to_message_group(m.chat_id, m.id, self.now)
+                        .await?
+                        .ok_or_else(|| {
+                            AppError::conflict(
+                                "message_group_busy",
+                                "message group changed concurrently",
+                            )
+                        })?
+                }
+            }
+        };
+        self.tx.arm_job(&g.job(self.now)).await
+    }
+
+    /// A human answering in the chat makes its pending group moot.
+    async fn supersede_message_group(&mut self, m: &Message) -> AppResult<()> {
+        if let Some(g) = self.tx.supersede_message_group(m.chat_id, self.now).await? {
+            self.em.emit(
+                EventType::MessageGroupSuperseded,
+                g.id.0,
+                json!({
+                    "group_id": g.id,
+                    "channel_id": g.channel_id,
+                    "chat_id": g.chat_id,
+                    "session_id": g.session_id,
+                    "message_ids": g.message_ids,
+                    "superseded_by_message_id": m.id,
+                    "opened_at": g.opened_at,
+                    "closed_at": g.closed_at,
+                }),
+            );
+        }
+        Ok(())
     }
 
     async fn find_reply_target(&mut self, reply_to: Option<&str>) -> AppResult<Option<MessageId>> {

@@ -27,6 +27,7 @@ pub struct ChannelPatch {
     pub webhook_hmac_key: Option<Option<String>>,
     pub debounce_timeout_ms: Option<i64>,
     pub session_timeout_seconds: Option<i64>,
+    pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
 }
 
@@ -85,6 +86,10 @@ pub async fn update_channel(
     if let Some(v) = p.session_timeout_seconds {
         c.session_timeout_seconds = validate_session_timeout(v)?;
         changed.push("session_timeout_seconds");
+    }
+    if let Some(v) = p.message_group_max_age_ms {
+        c.message_group_max_age_ms = ventros_domain::message_group::validate_max_age(v)?;
+        changed.push("message_group_max_age_ms");
     }
     if let Some(v) = p.import_strategy {
         c.import_strategy = ImportStrategy::parse(&v)?;

@@ -8,11 +8,32 @@ pub mod ingest_webhook;
 pub mod jobs;
 pub mod login;
 pub mod manage_channel;
+pub mod message_groups;
 pub mod notes;
 pub mod projects;
 pub mod read_models;
+pub mod reports;
 pub mod session_lifecycle;
+pub mod session_metrics;
 pub mod session_timeout;
 pub mod users;
 
 mod ingest_events;
+
+use crate::ports::{Clock, JobHandler, Store};
+use std::sync::Arc;
+
+/// Every job handler Ventros has: session timeouts, session metrics, message groups.
+pub fn job_handlers(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Vec<Arc<dyn JobHandler>> {
+    vec![
+        Arc::new(session_timeout::SessionTimeoutHandler {
+            store: store.clone(),
+            clock: clock.clone(),
+        }),
+        Arc::new(session_metrics::SessionMetricsHandler {
+            store: store.clone(),
+            clock: clock.clone(),
+        }),
+        Arc::new(message_groups::MessageGroupHandler { store, clock }),
+    ]
+}

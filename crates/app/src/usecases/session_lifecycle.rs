@@ -8,7 +8,7 @@ use crate::usecases::ingest_events::{ended_payload, session_payload};
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::{AgentId, AssignmentId, SessionId};
-use ventros_domain::job::SessionTimeout;
+use ventros_domain::job::{SessionMetricsJob, SessionTimeout};
 use ventros_domain::rbac::Permission;
 use ventros_domain::session::{Assignment, Session, SessionStatus, validate_close_reason};
 
@@ -44,7 +44,14 @@ pub async fn close_session(
     payload["closed_by"] = json!(actor.id());
     let event = actor.event(EventType::SessionEnded, s.id.0, now, payload);
     if !store
-        .close_session(actor.scope, id, now, &reason, &event)
+        .close_session(
+            actor.scope,
+            id,
+            now,
+            &reason,
+            &event,
+            &SessionMetricsJob::job(&s, now),
+        )
         .await?
     {
         return Err(not_active());

@@ -2,11 +2,11 @@
 
 use crate::error::AppResult;
 use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::ended_payload;
+use crate::usecases::ingest_events::{ended_payload, job_event};
 use async_trait::async_trait;
 use std::sync::Arc;
-use ventros_domain::event::{EventContext, EventEnvelope, EventType};
-use ventros_domain::job::{Job, SESSION_TIMEOUT, SessionTimeout};
+use ventros_domain::event::EventType;
+use ventros_domain::job::{Job, SESSION_TIMEOUT, SessionMetricsJob, SessionTimeout};
 use ventros_domain::session::SessionStatus;
 use ventros_domain::tenancy::Scope;
 
@@ -51,22 +51,18 @@ impl JobHandler for SessionTimeoutHandler {
             return Ok(JobFinish::RunAt(due));
         }
         let payload = ended_payload(&s, due, INACTIVITY);
-        let event = EventEnvelope::new(
-            &EventContext {
-                source: "worker".into(),
-                correlation_id: None,
-                causation_id: Some(format!("job:{}", job.id)),
-            },
-            s.tenant_id,
-            s.project_id,
-            EventType::SessionEnded,
-            s.id.0,
-            now,
-            payload,
-        );
+        let event = job_event(job, EventType::SessionEnded, s.id.0, now, payload);
         if self
             .store
-            .end_session(scope, s.id, s.last_message_at, due, INACTIVITY, &event)
+            .end_session(
+                scope,
+                s.id,
+                s.last_message_at,
+                due,
+                INACTIVITY,
+                &event,
+                &SessionMetricsJob::job(&s, now),
+            )
             .await?
         {
             Ok(JobFinish::Done)

@@ -28,6 +28,7 @@ pub async fn create(
         webhook_hmac_key: b.webhook_hmac_key,
         debounce_timeout_ms: b.debounce_timeout_ms,
         session_timeout_seconds: b.session_timeout_seconds,
+        message_group_max_age_ms: b.message_group_max_age_ms,
         import_strategy: b.import_strategy,
     };
     let c = create_channel(s.store.as_ref(), s.clock.as_ref(), &p, cmd).await?;
@@ -80,6 +81,7 @@ pub async fn update(
         webhook_hmac_key: b.webhook_hmac_key,
         debounce_timeout_ms: b.debounce_timeout_ms,
         session_timeout_seconds: b.session_timeout_seconds,
+        message_group_max_age_ms: b.message_group_max_age_ms,
         import_strategy: b.import_strategy,
     };
     let c =

@@ -7,8 +7,10 @@ mod contacts;
 mod conversations;
 mod health;
 mod jobs;
+mod message_groups;
 mod notes;
 mod projects;
+mod reports;
 mod session_actions;
 mod users;
 mod webhooks;
@@ -72,6 +74,10 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::retry))
+        .routes(routes!(message_groups::list))
+        .routes(routes!(reports::sessions))
+        .routes(routes!(reports::sessions_csv))
+        .routes(routes!(reports::live))
         .split_for_parts();
     let router = router
         .route_layer(from_fn_with_state(

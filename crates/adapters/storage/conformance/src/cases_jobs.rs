@@ -4,22 +4,22 @@
 use crate::support::{DynStore, SessionFilter, all, clock_now, count, events, ingest, tenant};
 use chrono::Duration;
 use std::sync::Arc;
-use ventros_app::ports::{Clock, FixedClock, JobFinish, Store};
+use ventros_app::ports::{Clock, FixedClock, JobFinish};
 use ventros_app::usecases::ingest_webhook::IngestOutcome;
-use ventros_app::usecases::session_timeout::SessionTimeoutHandler;
 use ventros_domain::ids::{JobId, SessionId};
 use ventros_domain::job::{Job, JobStatus, SESSION_TIMEOUT, SessionTimeout};
 use ventros_domain::session::SessionStatus;
 use ventros_waha::sample;
 use ventros_workers::{JobRunner, JobRunnerConfig};
 
-fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
-    JobRunner::new(store.clone(), clock.clone(), JobRunnerConfig::default()).handle(Arc::new(
-        SessionTimeoutHandler {
-            store: store.clone(),
-            clock,
-        },
-    ))
+/// A runner with every handler, like `ventros serve` has.
+pub fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
+    ventros_app::usecases::job_handlers(store.clone(), clock.clone())
+        .into_iter()
+        .fold(
+            JobRunner::new(store.clone(), clock, JobRunnerConfig::default()),
+            JobRunner::handle,
+        )
 }
 
 fn job(t: &crate::support::Tenant, key: &str, in_secs: i64) -> Job {
@@ -186,6 +186,21 @@ fn msg(phone: &str, raw: &str, from_me: bool, at: i64) -> Vec<u8> {
     sample::text_message(Some(&format!("evt_{raw}")), phone, raw, from_me, "hi", at)
 }
 
+async fn jobs_of(
+    store: &DynStore,
+    t: &crate::support::Tenant,
+    status: JobStatus,
+    kind: &str,
+) -> Vec<Job> {
+    let mut v = store
+        .list_jobs(t.scope.tenant_id, Some(status), all())
+        .await
+        .unwrap()
+        .data;
+    v.retain(|j| j.kind == kind);
+    v
+}
+
 async fn sessions(
     store: &DynStore,
     t: &crate::support::Tenant,
@@ -223,11 +238,7 @@ pub async fn sessions_end_after_inactivity_once(store: DynStore) {
     );
     let s = sessions(&store, &t).await;
     assert_eq!(s.len(), 1);
-    let pending = store
-        .list_jobs(t.scope.tenant_id, Some(JobStatus::Pending), all())
-        .await
-        .unwrap()
-        .data;
+    let pending = jobs_of(&store, &t, JobStatus::Pending, SESSION_TIMEOUT).await;
     assert_eq!(pending.len(), 1, "one timer per session, re-armed in place");
     assert_eq!(pending[0].key, format!("{SESSION_TIMEOUT}:{}", s[0].id));
     let last = s[0].last_message_at.unwrap();
@@ -235,7 +246,9 @@ pub async fn sessions_end_after_inactivity_once(store: DynStore) {
 
     let c = Arc::new(FixedClock::new(clock_now()));
     let r = runner(&store, c.clone());
-    c.advance(Duration::seconds(1800));
+    c.advance(Duration::seconds(15));
+    assert_eq!(r.run_once().await.unwrap(), 1, "the message group's window");
+    c.advance(Duration::seconds(1785));
     assert_eq!(
         r.run_once().await.unwrap(),
         0,
@@ -254,13 +267,15 @@ pub async fn sessions_end_after_inactivity_once(store: DynStore) {
     assert_eq!(e.payload["reason"], "inactivity");
     assert_eq!(e.payload["session_id"], serde_json::json!(s[0].id));
     c.advance(Duration::seconds(10_000));
+    assert_eq!(
+        r.run_once().await.unwrap(),
+        1,
+        "the metrics job the end armed"
+    );
     assert_eq!(r.run_once().await.unwrap(), 0, "done jobs stay done");
     assert_eq!(
-        store
-            .list_jobs(t.scope.tenant_id, Some(JobStatus::Done), all())
+        jobs_of(&store, &t, JobStatus::Done, SESSION_TIMEOUT)
             .await
-            .unwrap()
-            .data
             .len(),
         1
     );
@@ -302,17 +317,17 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
     let r = runner(&store, c.clone());
     assert_eq!(r.run_once().await.unwrap(), 1, "fires early");
     assert_eq!(sessions(&store, &t).await[0].status, SessionStatus::Active);
-    let j = &store
-        .list_jobs(t.scope.tenant_id, Some(JobStatus::Pending), all())
-        .await
-        .unwrap()
-        .data[0];
+    let j = &jobs_of(&store, &t, JobStatus::Pending, SESSION_TIMEOUT).await[0];
     assert_eq!(
         j.run_at,
         s.last_message_at.unwrap() + Duration::seconds(1800)
     );
     c.advance(Duration::seconds(1800));
-    assert_eq!(r.run_once().await.unwrap(), 1);
+    assert_eq!(
+        r.run_once().await.unwrap(),
+        2,
+        "the timeout and the message group"
+    );
     assert_eq!(sessions(&store, &t).await[0].status, SessionStatus::Ended);
     // Ending is fenced too: a stale view of the session cannot end it twice.
     let ev = crate::support::events(&store, t.scope).await.pop().unwrap();
@@ -324,7 +339,8 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
                 s.last_message_at,
                 clock_now(),
                 "inactivity",
-                &ev
+                &ev,
+                &ventros_domain::job::SessionMetricsJob::job(&s, clock_now()),
             )
             .await
             .unwrap()
@@ -342,13 +358,14 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
     j.id = JobId::new();
     j.run_at = clock_now();
     store.arm_job(&j).await.unwrap();
-    assert_eq!(r.run_once().await.unwrap(), 1);
     assert_eq!(
-        store
-            .list_jobs(t.scope.tenant_id, Some(JobStatus::Done), all())
+        r.run_once().await.unwrap(),
+        2,
+        "the metrics job and the stray timer"
+    );
+    assert_eq!(
+        jobs_of(&store, &t, JobStatus::Done, SESSION_TIMEOUT)
             .await
-            .unwrap()
-            .data
             .len(),
         2,
         "a timer for a missing session is simply done"
@@ -374,19 +391,24 @@ pub async fn two_workers_never_end_a_session_twice(store: DynStore) {
         ..Default::default()
     };
     let mk = || {
-        JobRunner::new(store.clone(), c.clone() as Arc<dyn Clock>, cfg).handle(Arc::new(
-            SessionTimeoutHandler {
-                store: store.clone() as Arc<dyn Store>,
-                clock: c.clone(),
-            },
-        ))
+        ventros_app::usecases::job_handlers(store.clone(), c.clone())
+            .into_iter()
+            .fold(
+                JobRunner::new(store.clone(), c.clone() as Arc<dyn Clock>, cfg),
+                JobRunner::handle,
+            )
     };
     let (w1, w2) = (mk(), mk());
     let (n1, n2) = tokio::join!(w1.run_until_idle(), w2.run_until_idle());
-    assert_eq!(n1.unwrap() + n2.unwrap(), 40, "each job ran once");
+    // 40 message groups, 40 timeouts, then the 40 metrics jobs the ends armed.
+    assert_eq!(n1.unwrap() + n2.unwrap(), 120, "each job ran once");
     let s = sessions(&store, &t).await;
     assert!(s.iter().all(|s| s.status == SessionStatus::Ended));
-    assert_eq!(count(&events(&store, t.scope).await, "session.ended"), 40);
+    assert!(s.iter().all(|s| s.metrics.is_some()));
+    let ev = events(&store, t.scope).await;
+    assert_eq!(count(&ev, "session.ended"), 40);
+    assert_eq!(count(&ev, "session.metrics_calculated"), 40);
+    assert_eq!(count(&ev, "message_group.completed"), 40);
 }
 
 /// Arms timers through one store handle, drops it (a restart), and expires them through a
@@ -409,8 +431,13 @@ pub async fn timers_survive_a_restart(
     drop(before);
     let after = reopen.await;
     let c = Arc::new(FixedClock::new(clock_now() + Duration::seconds(1800)));
-    assert_eq!(runner(&after, c).run_until_idle().await.unwrap(), 5);
+    // Five message groups, five inactivity timeouts, five metrics jobs armed by the ends.
+    assert_eq!(runner(&after, c).run_until_idle().await.unwrap(), 15);
     let s = sessions(&after, &t).await;
     assert_eq!(s.len(), 5);
     assert!(s.iter().all(|s| s.status == SessionStatus::Ended));
+    assert!(s.iter().all(|s| s.metrics.is_some()));
+    let ev = events(&after, t.scope).await;
+    assert_eq!(count(&ev, "message_group.completed"), 5);
+    assert_eq!(count(&ev, "session.metrics_calculated"), 5);
 }

@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cases_api;
+pub mod cases_groups;
 pub mod cases_ingest;
 pub mod cases_isolation;
 pub mod cases_jobs;
 pub mod cases_load;
+pub mod cases_metrics;
 pub mod cases_outbox;
 pub mod cases_tenancy;
 pub mod support;
@@ -43,6 +45,8 @@ macro_rules! conformance_tests {
             cases_jobs::sessions_end_after_inactivity_once,
             cases_jobs::early_timer_is_rescheduled_not_obeyed,
             cases_jobs::two_workers_never_end_a_session_twice,
+            cases_metrics::metrics_are_final_at_end_and_recompute_identically,
+            cases_groups::debounce_groups_bursts_with_window_and_cap,
         );
     };
     (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {

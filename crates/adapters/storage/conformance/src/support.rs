@@ -121,10 +121,20 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
 }
 
 pub async fn ingest(store: &DynStore, ch: &WebhookChannel, body: &[u8]) -> IngestOutcome {
+    ingest_at(store, ch, body, clock_now()).await
+}
+
+/// Ingests a webhook that arrives at `now`.
+pub async fn ingest_at(
+    store: &DynStore,
+    ch: &WebhookChannel,
+    body: &[u8],
+    now: chrono::DateTime<Utc>,
+) -> IngestOutcome {
     let d = WahaDecoder.decode(body).unwrap();
     ingest_webhook(
         store.as_ref(),
-        &clock(),
+        &FixedClock::new(now),
         ch,
         d,
         &EventContext {

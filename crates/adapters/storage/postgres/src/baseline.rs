@@ -55,6 +55,14 @@ impl PgStore {
             INSERT INTO jobs (id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
                 SELECT {id7}, {t}, {p}, 'session.timeout', 'session.timeout:' || {session}::text, '{{}}'::jsonb, {at} + interval '1800 seconds', 0, 8, 'pending', {at}, {at}
                 ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at;
+            UPDATE message_groups SET message_ids = message_ids || to_jsonb({id5}::text), last_message_at = GREATEST(last_message_at, {at})
+                WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'pending';
+            INSERT INTO message_groups (id, tenant_id, project_id, channel_id, chat_id, session_id, status, message_ids, opened_at, last_message_at, debounce_ms, max_age_ms)
+                SELECT {id8}, {t}, {p}, {ch}, {chat}, {session}, 'pending', jsonb_build_array({id5}::text), {at}, {at}, 15000, 120000 ON CONFLICT DO NOTHING;
+            INSERT INTO jobs (id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
+                SELECT {id9}, {t}, {p}, 'message_group.flush', 'message_group.flush:' || g.id::text, '{{}}'::jsonb, {at} + interval '15 seconds', 0, 8, 'pending', {at}, {at}
+                FROM message_groups g WHERE g.tenant_id = {t} AND g.chat_id = {chat} AND g.status = 'pending'
+                ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at;
             INSERT INTO outbox (id, tenant_id, project_id, event_type, version, occurred_at, source, aggregate_type, aggregate_id, payload, created_at)
                 VALUES ({id6}, {t}, {p}, 'message.received', 1, {at}, 'bench', 'message', {id5}, '{{}}'::jsonb, {at});
             COMMIT;",
@@ -66,6 +74,8 @@ impl PgStore {
             id5 = id(Uuid::now_v7()),
             id6 = id(Uuid::now_v7()),
             id7 = id(Uuid::now_v7()),
+            id8 = id(Uuid::now_v7()),
+            id9 = id(Uuid::now_v7()),
             key = lit(&m.dedupe_key),
             body = lit(&m.body),
         );

@@ -233,7 +233,7 @@ impl CrmStore for PgStore {
     }
 
     async fn update_channel(&self, c: &Channel, events: &[EventEnvelope]) -> AppResult<()> {
-        let q = sqlx::query("UPDATE channels SET name = $1, waha_base_url = $2, waha_api_key = $3, waha_session = $4, webhook_hmac_key = $5, debounce_timeout_ms = $6, session_timeout_seconds = $7, import_strategy = $8, updated_at = $9 WHERE tenant_id = $10 AND project_id = $11 AND id = $12 AND deleted_at IS NULL")
+        let q = sqlx::query("UPDATE channels SET name = $1, waha_base_url = $2, waha_api_key = $3, waha_session = $4, webhook_hmac_key = $5, debounce_timeout_ms = $6, session_timeout_seconds = $7, message_group_max_age_ms = $8, import_strategy = $9, updated_at = $10 WHERE tenant_id = $11 AND project_id = $12 AND id = $13 AND deleted_at IS NULL")
             .bind(&c.name)
             .bind(&c.waha_base_url)
             .bind(c.waha_api_key.expose().to_string())
@@ -241,6 +241,7 @@ impl CrmStore for PgStore {
             .bind(c.webhook_hmac_key.as_ref().map(|k| k.expose().to_string()))
             .bind(c.debounce_timeout_ms)
             .bind(c.session_timeout_seconds)
+            .bind(c.message_group_max_age_ms)
             .bind(c.import_strategy.as_str())
             .bind(c.updated_at)
             .bind(c.tenant_id.0)

@@ -12,6 +12,7 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::message_group::MessageGroup;
 use ventros_domain::session::{Session, SessionTouch};
 use ventros_domain::tenancy::Scope;
 
@@ -195,7 +196,9 @@ impl IngestTx for PgIngestTx {
                 UPDATE sessions SET
                     contact_messages = contact_messages + $1, agent_messages = agent_messages + $2, system_messages = system_messages + $3,
                     first_contact_message_at = CASE WHEN $1 = 1 THEN LEAST(COALESCE(first_contact_message_at, $4), $4) ELSE first_contact_message_at END,
+                    last_contact_message_at = CASE WHEN $1 = 1 THEN GREATEST(COALESCE(last_contact_message_at, $4), $4) ELSE last_contact_message_at END,
                     first_agent_message_at = CASE WHEN $2 = 1 THEN LEAST(COALESCE(first_agent_message_at, $4), $4) ELSE first_agent_message_at END,
+                    last_agent_message_at = CASE WHEN $2 = 1 THEN GREATEST(COALESCE(last_agent_message_at, $4), $4) ELSE last_agent_message_at END,
                     last_message_at = GREATEST(COALESCE(last_message_at, $4), $4)
                 WHERE tenant_id = $5 AND id = $6
                 RETURNING 1)
@@ -211,6 +214,21 @@ impl IngestTx for PgIngestTx {
         .execute(&mut *self.tx)
         .await
         .map_err(db_err)?;
+        if c + a > 0 {
+            // First response, from the first messages as they now stand (SessionTouch::apply).
+            sqlx::query(
+                "UPDATE sessions SET
+                    agent_first_response_seconds = CASE WHEN first_agent_message_at >= first_contact_message_at THEN floor(EXTRACT(EPOCH FROM first_agent_message_at - first_contact_message_at))::bigint END,
+                    contact_first_response_seconds = CASE WHEN first_agent_message_at < first_contact_message_at THEN floor(EXTRACT(EPOCH FROM first_contact_message_at - first_agent_message_at))::bigint END,
+                    first_response_agent_id = CASE WHEN first_agent_message_at >= first_contact_message_at THEN COALESCE(first_response_agent_id, agent_id) END
+                 WHERE tenant_id = $1 AND id = $2 AND first_contact_message_at IS NOT NULL AND first_agent_message_at IS NOT NULL",
+            )
+            .bind(t)
+            .bind(session.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
         Ok(())
     }
 
@@ -416,6 +434,29 @@ impl IngestTx for PgIngestTx {
         crate::jobs::arm_job_row(&mut *self.tx, job).await
     }
 
+    async fn append_to_message_group(
+        &mut self,
+        chat: ChatId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>> {
+        let t = self.scope.tenant_id;
+        crate::message_groups::append_to_group(&mut self.tx, t, chat, message, at).await
+    }
+
+    async fn insert_message_group(&mut self, g: &MessageGroup) -> AppResult<bool> {
+        crate::message_groups::insert_group(&mut self.tx, g).await
+    }
+
+    async fn supersede_message_group(
+        &mut self,
+        chat: ChatId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>> {
+        let t = self.scope.tenant_id;
+        crate::message_groups::supersede_group(&mut self.tx, t, chat, at).await
+    }
+
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
         let now = events
             .first()
@@ -493,7 +534,7 @@ impl IngestTx for PgIngestTx {
     }
 
     async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING")))
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING")))
             .bind(new.id.0)
             .bind(new.tenant_id.0)
             .bind(new.project_id.0)
@@ -511,6 +552,12 @@ impl IngestTx for PgIngestTx {
             .bind(new.agent_messages)
             .bind(new.system_messages)
             .bind(new.agent_id.map(|a| a.0))
+            .bind(new.last_contact_message_at)
+            .bind(new.last_agent_message_at)
+            .bind(new.agent_first_response_seconds)
+            .bind(new.contact_first_response_seconds)
+            .bind(new.first_response_agent_id.map(|a| a.0))
+            .bind(new.metrics.as_ref().map(|m| serde_json::to_value(m).unwrap_or_default()))
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?

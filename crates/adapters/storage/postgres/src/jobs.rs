@@ -136,6 +136,7 @@ impl JobStore for PgStore {
         ended_at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool> {
         let q = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active' AND last_message_at IS NOT DISTINCT FROM $6")
             .bind(ended_at)
@@ -148,6 +149,7 @@ impl JobStore for PgStore {
         let n = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
         if n == 1 {
             crate::sessions::close_interval(&mut tx, scope.tenant_id, id, ended_at).await?;
+            arm_job_row(&mut *tx, then).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
         }
         tx.commit().await.map_err(db_err)?;

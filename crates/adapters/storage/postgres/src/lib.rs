@@ -9,6 +9,8 @@ mod baseline;
 mod crm;
 mod ingest;
 mod jobs;
+mod message_groups;
+mod metrics;
 mod provision;
 mod rows;
 mod sessions;

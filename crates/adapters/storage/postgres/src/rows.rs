@@ -11,6 +11,7 @@ use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::message_group::{GroupStatus, MessageGroup};
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
 use ventros_domain::secret::Secret;
@@ -53,7 +54,7 @@ pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, import_strategy, created_at, updated_at, deleted_at";
+pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, message_group_max_age_ms, import_strategy, created_at, updated_at, deleted_at";
 
 pub fn channel(r: &PgRow) -> R<Channel> {
     let strategy: String = r.try_get("import_strategy")?;
@@ -71,6 +72,7 @@ pub fn channel(r: &PgRow) -> R<Channel> {
         status: r.try_get("status")?,
         debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
         session_timeout_seconds: r.try_get("session_timeout_seconds")?,
+        message_group_max_age_ms: r.try_get("message_group_max_age_ms")?,
         import_strategy: ImportStrategy::parse(&strategy)
             .map_err(|e| decode_err("import_strategy", e))?,
         created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
@@ -123,7 +125,7 @@ pub fn chat(r: &PgRow) -> R<Chat> {
     })
 }
 
-pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages, agent_id";
+pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages, agent_id, last_contact_message_at, last_agent_message_at, agent_first_response_seconds, contact_first_response_seconds, first_response_agent_id, metrics";
 
 pub fn session(r: &PgRow) -> R<Session> {
     let status: String = r.try_get("status")?;
@@ -147,6 +149,15 @@ pub fn session(r: &PgRow) -> R<Session> {
         agent_messages: r.try_get("agent_messages")?,
         system_messages: r.try_get("system_messages")?,
         agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
+        last_contact_message_at: r
+            .try_get::<Option<DateTime<Utc>>, _>("last_contact_message_at")?,
+        last_agent_message_at: r.try_get::<Option<DateTime<Utc>>, _>("last_agent_message_at")?,
+        agent_first_response_seconds: r.try_get("agent_first_response_seconds")?,
+        contact_first_response_seconds: r.try_get("contact_first_response_seconds")?,
+        first_response_agent_id: r
+            .try_get::<Option<Uuid>, _>("first_response_agent_id")?
+            .map(Into::into),
+        metrics: opt_json(r, "metrics")?,
     })
 }
 
@@ -341,5 +352,27 @@ pub fn assignment(r: &PgRow) -> R<Assignment> {
         by: r.try_get("assigned_by")?,
         started_at: r.try_get("started_at")?,
         ended_at: r.try_get("ended_at")?,
+    })
+}
+
+pub const MESSAGE_GROUP_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, session_id, status, message_ids, opened_at, last_message_at, debounce_ms, max_age_ms, closed_at";
+
+pub fn message_group(r: &PgRow) -> R<MessageGroup> {
+    let status: String = r.try_get("status")?;
+    Ok(MessageGroup {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
+        chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
+        session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+        status: GroupStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        message_ids: serde_json::from_value(json(r, "message_ids")?)
+            .map_err(|e| decode_err("message_ids", e))?,
+        opened_at: r.try_get::<DateTime<Utc>, _>("opened_at")?,
+        last_message_at: r.try_get::<DateTime<Utc>, _>("last_message_at")?,
+        debounce_ms: r.try_get("debounce_ms")?,
+        max_age_ms: r.try_get("max_age_ms")?,
+        closed_at: r.try_get::<Option<DateTime<Utc>>, _>("closed_at")?,
     })
 }

@@ -60,6 +60,7 @@ impl SessionStore for PgStore {
         at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool> {
         let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
         let n = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active'")
@@ -74,6 +75,7 @@ impl SessionStore for PgStore {
             .rows_affected();
         if n == 1 {
             close_interval(&mut tx, scope.tenant_id, id, at).await?;
+            arm_job_row(&mut *tx, then).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), at).await?;
         }
         tx.commit().await.map_err(db_err)?;

@@ -218,7 +218,7 @@ impl Store for PgStore {
     async fn insert_channel(&self, c: &Channel, event: &EventEnvelope) -> AppResult<()> {
         let mut tx = begin_tenant(&self.pool, c.tenant_id).await?;
         sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO channels ({CHANNEL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO channels ({CHANNEL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         )))
         .bind(c.id.0)
         .bind(c.tenant_id.0)
@@ -231,6 +231,7 @@ impl Store for PgStore {
         .bind(&c.status)
         .bind(c.debounce_timeout_ms)
         .bind(c.session_timeout_seconds)
+        .bind(c.message_group_max_age_ms)
         .bind(c.import_strategy.as_str())
         .bind(c.created_at)
         .bind(c.updated_at)
@@ -257,7 +258,7 @@ impl Store for PgStore {
 
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>> {
         let row = sqlx::query(
-            "SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds FROM ventros_webhook_channel($1)",
+            "SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds, debounce_timeout_ms, message_group_max_age_ms FROM ventros_webhook_channel($1)",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -275,6 +276,8 @@ impl Store for PgStore {
                 .map_err(db_err)?
                 .map(ventros_domain::secret::Secret::new),
             session_timeout_seconds: r.try_get("session_timeout_seconds").map_err(db_err)?,
+            debounce_timeout_ms: r.try_get("debounce_timeout_ms").map_err(db_err)?,
+            message_group_max_age_ms: r.try_get("message_group_max_age_ms").map_err(db_err)?,
         }))
     }
 

@@ -58,6 +58,14 @@ impl SqliteStore {
             INSERT INTO jobs (id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
                 SELECT {id7}, {t}, {p}, 'session.timeout', 'session.timeout:' || hex({session}), '{{}}', {at} + 1800000, 0, 8, 'pending', {at}, {at} WHERE true
                 ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at;
+            UPDATE message_groups SET message_ids = json_insert(message_ids, '$[#]', hex({id5})), last_message_at = MAX(last_message_at, {at})
+                WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'pending';
+            INSERT INTO message_groups (id, tenant_id, project_id, channel_id, chat_id, session_id, status, message_ids, opened_at, last_message_at, debounce_ms, max_age_ms)
+                SELECT {id8}, {t}, {p}, {ch}, {chat}, {session}, 'pending', json_array(hex({id5})), {at}, {at}, 15000, 120000 WHERE true ON CONFLICT DO NOTHING;
+            INSERT INTO jobs (id, tenant_id, project_id, kind, key, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
+                SELECT {id9}, {t}, {p}, 'message_group.flush', 'message_group.flush:' || hex(g.id), '{{}}', {at} + 15000, 0, 8, 'pending', {at}, {at}
+                FROM message_groups g WHERE g.tenant_id = {t} AND g.chat_id = {chat} AND g.status = 'pending'
+                ON CONFLICT (tenant_id, key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0, status = 'pending', last_error = NULL, locked_until = NULL, updated_at = excluded.updated_at;
             INSERT INTO outbox (id, tenant_id, project_id, event_type, version, occurred_at, source, aggregate_type, aggregate_id, payload, created_at)
                 VALUES ({id6}, {t}, {p}, 'message.received', 1, {at}, 'bench', 'message', {id5}, '{{}}', {at});
             COMMIT;",
@@ -68,6 +76,8 @@ impl SqliteStore {
             id5 = blob(Uuid::now_v7()),
             id6 = blob(Uuid::now_v7()),
             id7 = blob(Uuid::now_v7()),
+            id8 = blob(Uuid::now_v7()),
+            id9 = blob(Uuid::now_v7()),
             key = lit(&m.dedupe_key),
             body = lit(&m.body),
         );

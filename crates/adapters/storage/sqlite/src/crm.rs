@@ -233,7 +233,7 @@ impl CrmStore for SqliteStore {
     }
 
     async fn update_channel(&self, c: &Channel, events: &[EventEnvelope]) -> AppResult<()> {
-        let q = sqlx::query("UPDATE channels SET name = ?, waha_base_url = ?, waha_api_key = ?, waha_session = ?, webhook_hmac_key = ?, debounce_timeout_ms = ?, session_timeout_seconds = ?, import_strategy = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND id = ? AND deleted_at IS NULL")
+        let q = sqlx::query("UPDATE channels SET name = ?, waha_base_url = ?, waha_api_key = ?, waha_session = ?, webhook_hmac_key = ?, debounce_timeout_ms = ?, session_timeout_seconds = ?, message_group_max_age_ms = ?, import_strategy = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND id = ? AND deleted_at IS NULL")
             .bind(&c.name)
             .bind(&c.waha_base_url)
             .bind(c.waha_api_key.expose().to_string())
@@ -241,6 +241,7 @@ impl CrmStore for SqliteStore {
             .bind(c.webhook_hmac_key.as_ref().map(|k| k.expose().to_string()))
             .bind(c.debounce_timeout_ms)
             .bind(c.session_timeout_seconds)
+            .bind(c.message_group_max_age_ms)
             .bind(c.import_strategy.as_str())
             .bind(ms(c.updated_at))
             .bind(c.tenant_id.0)

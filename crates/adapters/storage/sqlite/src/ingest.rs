@@ -16,6 +16,7 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::message_group::MessageGroup;
 use ventros_domain::session::{Session, SessionTouch};
 use ventros_domain::tenancy::Scope;
 
@@ -230,28 +231,38 @@ impl IngestTx for SqliteIngestTx {
         let s = i64::from(!touch.by_contact && !touch.by_agent);
         sqlx::query(
             "UPDATE sessions SET
-                contact_messages = contact_messages + ?, agent_messages = agent_messages + ?, system_messages = system_messages + ?,
-                first_contact_message_at = CASE WHEN ? = 1 THEN MIN(COALESCE(first_contact_message_at, ?), ?) ELSE first_contact_message_at END,
-                first_agent_message_at = CASE WHEN ? = 1 THEN MIN(COALESCE(first_agent_message_at, ?), ?) ELSE first_agent_message_at END,
-                last_message_at = MAX(COALESCE(last_message_at, ?), ?)
-             WHERE tenant_id = ? AND id = ?",
+                contact_messages = contact_messages + ?1, agent_messages = agent_messages + ?2, system_messages = system_messages + ?3,
+                first_contact_message_at = CASE WHEN ?1 = 1 THEN MIN(COALESCE(first_contact_message_at, ?4), ?4) ELSE first_contact_message_at END,
+                last_contact_message_at = CASE WHEN ?1 = 1 THEN MAX(COALESCE(last_contact_message_at, ?4), ?4) ELSE last_contact_message_at END,
+                first_agent_message_at = CASE WHEN ?2 = 1 THEN MIN(COALESCE(first_agent_message_at, ?4), ?4) ELSE first_agent_message_at END,
+                last_agent_message_at = CASE WHEN ?2 = 1 THEN MAX(COALESCE(last_agent_message_at, ?4), ?4) ELSE last_agent_message_at END,
+                last_message_at = MAX(COALESCE(last_message_at, ?4), ?4)
+             WHERE tenant_id = ?5 AND id = ?6",
         )
         .bind(c)
         .bind(a)
         .bind(s)
-        .bind(c)
-        .bind(at)
-        .bind(at)
-        .bind(a)
-        .bind(at)
-        .bind(at)
-        .bind(at)
         .bind(at)
         .bind(t)
         .bind(session.0)
         .execute(self.conn()?)
         .await
         .map_err(db_err)?;
+        if c + a > 0 {
+            // First response, from the first messages as they now stand (SessionTouch::apply).
+            sqlx::query(
+                "UPDATE sessions SET
+                    agent_first_response_seconds = CASE WHEN first_agent_message_at >= first_contact_message_at THEN (first_agent_message_at - first_contact_message_at) / 1000 END,
+                    contact_first_response_seconds = CASE WHEN first_agent_message_at < first_contact_message_at THEN (first_contact_message_at - first_agent_message_at) / 1000 END,
+                    first_response_agent_id = CASE WHEN first_agent_message_at >= first_contact_message_at THEN COALESCE(first_response_agent_id, agent_id) END
+                 WHERE tenant_id = ? AND id = ? AND first_contact_message_at IS NOT NULL AND first_agent_message_at IS NOT NULL",
+            )
+            .bind(t)
+            .bind(session.0)
+            .execute(self.conn()?)
+            .await
+            .map_err(db_err)?;
+        }
         sqlx::query("UPDATE chats SET last_message_at = MAX(COALESCE(last_message_at, ?), ?) WHERE tenant_id = ? AND id = ?")
             .bind(at)
             .bind(at)
@@ -463,6 +474,29 @@ impl IngestTx for SqliteIngestTx {
         crate::jobs::arm_job_row(self.conn()?, job).await
     }
 
+    async fn append_to_message_group(
+        &mut self,
+        chat: ChatId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>> {
+        let t = self.scope.tenant_id;
+        crate::message_groups::append_to_group(self.conn()?, t, chat, message, at).await
+    }
+
+    async fn insert_message_group(&mut self, g: &MessageGroup) -> AppResult<bool> {
+        crate::message_groups::insert_group(self.conn()?, g).await
+    }
+
+    async fn supersede_message_group(
+        &mut self,
+        chat: ChatId,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<MessageGroup>> {
+        let t = self.scope.tenant_id;
+        crate::message_groups::supersede_group(self.conn()?, t, chat, at).await
+    }
+
     async fn append_events(&mut self, events: &[EventEnvelope]) -> AppResult<()> {
         let now = events
             .first()
@@ -540,7 +574,7 @@ impl IngestTx for SqliteIngestTx {
     }
 
     async fn insert_session(&mut self, new: &Session) -> AppResult<bool> {
-        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
+        let n = sqlx::query(AssertSqlSafe(format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")))
             .bind(new.id.0)
             .bind(new.tenant_id.0)
             .bind(new.project_id.0)
@@ -558,6 +592,12 @@ impl IngestTx for SqliteIngestTx {
             .bind(new.agent_messages)
             .bind(new.system_messages)
             .bind(new.agent_id.map(|a| a.0))
+            .bind(new.last_contact_message_at.map(ms))
+            .bind(new.last_agent_message_at.map(ms))
+            .bind(new.agent_first_response_seconds)
+            .bind(new.contact_first_response_seconds)
+            .bind(new.first_response_agent_id.map(|a| a.0))
+            .bind(new.metrics.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()))
             .execute(self.conn()?)
             .await
             .map_err(db_err)?

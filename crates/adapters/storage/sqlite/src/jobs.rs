@@ -144,6 +144,7 @@ impl JobStore for SqliteStore {
         ended_at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool> {
         let q = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE tenant_id = ? AND project_id = ? AND id = ? AND status = 'active' AND last_message_at IS ?")
             .bind(ms(ended_at))
@@ -156,6 +157,7 @@ impl JobStore for SqliteStore {
         let n = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
         if n == 1 {
             crate::sessions::close_interval(&mut tx, scope.tenant_id, id, ended_at).await?;
+            arm_job_row(&mut *tx, then).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), event.occurred_at).await?;
         }
         tx.commit().await.map_err(db_err)?;

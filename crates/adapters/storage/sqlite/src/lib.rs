@@ -6,6 +6,8 @@ mod crm;
 mod group_commit;
 mod ingest;
 mod jobs;
+mod message_groups;
+mod metrics;
 mod rows;
 mod sessions;
 mod store;

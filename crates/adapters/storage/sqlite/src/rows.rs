@@ -11,6 +11,7 @@ use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::message_group::{GroupStatus, MessageGroup};
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
 use ventros_domain::secret::Secret;
@@ -66,7 +67,7 @@ pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, import_strategy, created_at, updated_at, deleted_at";
+pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, message_group_max_age_ms, import_strategy, created_at, updated_at, deleted_at";
 
 pub fn channel(r: &SqliteRow) -> R<Channel> {
     let strategy: String = r.try_get("import_strategy")?;
@@ -84,6 +85,7 @@ pub fn channel(r: &SqliteRow) -> R<Channel> {
         status: r.try_get("status")?,
         debounce_timeout_ms: r.try_get("debounce_timeout_ms")?,
         session_timeout_seconds: r.try_get("session_timeout_seconds")?,
+        message_group_max_age_ms: r.try_get("message_group_max_age_ms")?,
         import_strategy: ImportStrategy::parse(&strategy)
             .map_err(|e| decode_err("import_strategy", e))?,
         created_at: ts(r.try_get("created_at")?),
@@ -136,7 +138,7 @@ pub fn chat(r: &SqliteRow) -> R<Chat> {
     })
 }
 
-pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages, agent_id";
+pub const SESSION_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, contact_id, status, started_at, ended_at, end_reason, first_contact_message_at, first_agent_message_at, last_message_at, contact_messages, agent_messages, system_messages, agent_id, last_contact_message_at, last_agent_message_at, agent_first_response_seconds, contact_first_response_seconds, first_response_agent_id, metrics";
 
 pub fn session(r: &SqliteRow) -> R<Session> {
     let status: String = r.try_get("status")?;
@@ -159,6 +161,14 @@ pub fn session(r: &SqliteRow) -> R<Session> {
         agent_messages: r.try_get("agent_messages")?,
         system_messages: r.try_get("system_messages")?,
         agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
+        last_contact_message_at: opt_ts(r, "last_contact_message_at")?,
+        last_agent_message_at: opt_ts(r, "last_agent_message_at")?,
+        agent_first_response_seconds: r.try_get("agent_first_response_seconds")?,
+        contact_first_response_seconds: r.try_get("contact_first_response_seconds")?,
+        first_response_agent_id: r
+            .try_get::<Option<Uuid>, _>("first_response_agent_id")?
+            .map(Into::into),
+        metrics: opt_json(r, "metrics")?,
     })
 }
 
@@ -353,5 +363,27 @@ pub fn assignment(r: &SqliteRow) -> R<Assignment> {
         by: r.try_get("assigned_by")?,
         started_at: ts(r.try_get("started_at")?),
         ended_at: opt_ts(r, "ended_at")?,
+    })
+}
+
+pub const MESSAGE_GROUP_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, session_id, status, message_ids, opened_at, last_message_at, debounce_ms, max_age_ms, closed_at";
+
+pub fn message_group(r: &SqliteRow) -> R<MessageGroup> {
+    let status: String = r.try_get("status")?;
+    Ok(MessageGroup {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        channel_id: r.try_get::<Uuid, _>("channel_id")?.into(),
+        chat_id: r.try_get::<Uuid, _>("chat_id")?.into(),
+        session_id: r.try_get::<Uuid, _>("session_id")?.into(),
+        status: GroupStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        message_ids: serde_json::from_value(json(r, "message_ids")?)
+            .map_err(|e| decode_err("message_ids", e))?,
+        opened_at: ts(r.try_get("opened_at")?),
+        last_message_at: ts(r.try_get("last_message_at")?),
+        debounce_ms: r.try_get("debounce_ms")?,
+        max_age_ms: r.try_get("max_age_ms")?,
+        closed_at: opt_ts(r, "closed_at")?,
     })
 }

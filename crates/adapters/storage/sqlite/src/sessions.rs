@@ -60,6 +60,7 @@ impl SessionStore for SqliteStore {
         at: DateTime<Utc>,
         reason: &str,
         event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE tenant_id = ? AND project_id = ? AND id = ? AND status = 'active'")
@@ -74,6 +75,7 @@ impl SessionStore for SqliteStore {
             .rows_affected();
         if n == 1 {
             close_interval(&mut tx, scope.tenant_id, id, at).await?;
+            arm_job_row(&mut *tx, then).await?;
             insert_events(&mut *tx, std::slice::from_ref(event), at).await?;
         }
         tx.commit().await.map_err(db_err)?;

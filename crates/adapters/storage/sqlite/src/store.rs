@@ -204,7 +204,7 @@ impl Store for SqliteStore {
 
     async fn insert_channel(&self, c: &Channel, event: &EventEnvelope) -> AppResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO channels ({CHANNEL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+        sqlx::query(AssertSqlSafe(format!("INSERT INTO channels ({CHANNEL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
             .bind(c.id.0)
             .bind(c.tenant_id.0)
             .bind(c.project_id.0)
@@ -216,6 +216,7 @@ impl Store for SqliteStore {
             .bind(&c.status)
             .bind(c.debounce_timeout_ms)
             .bind(c.session_timeout_seconds)
+            .bind(c.message_group_max_age_ms)
             .bind(c.import_strategy.as_str())
             .bind(ms(c.created_at))
             .bind(ms(c.updated_at))
@@ -241,7 +242,7 @@ impl Store for SqliteStore {
     }
 
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>> {
-        let row = sqlx::query("SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds FROM channels WHERE id = ? AND deleted_at IS NULL")
+        let row = sqlx::query("SELECT tenant_id, project_id, webhook_hmac_key, session_timeout_seconds, debounce_timeout_ms, message_group_max_age_ms FROM channels WHERE id = ? AND deleted_at IS NULL")
             .bind(id.0)
             .fetch_optional(&self.read)
             .await
@@ -258,6 +259,8 @@ impl Store for SqliteStore {
                 .map_err(db_err)?
                 .map(ventros_domain::secret::Secret::new),
             session_timeout_seconds: r.try_get("session_timeout_seconds").map_err(db_err)?,
+            debounce_timeout_ms: r.try_get("debounce_timeout_ms").map_err(db_err)?,
+            message_group_max_age_ms: r.try_get("message_group_max_age_ms").map_err(db_err)?,
         }))
     }
 

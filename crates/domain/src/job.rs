@@ -63,6 +63,42 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Job {
+    /// A new pending job of `kind` under `key`, due at `run_at`.
+    pub fn pending(
+        scope: crate::tenancy::Scope,
+        kind: &str,
+        key: String,
+        payload: serde_json::Value,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Job {
+        Job {
+            id: JobId::new(),
+            tenant_id: scope.tenant_id,
+            project_id: scope.project_id,
+            kind: kind.into(),
+            key,
+            payload,
+            run_at,
+            attempts: 0,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            status: JobStatus::Pending,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The tenant and project the job acts in.
+    pub fn scope(&self) -> crate::tenancy::Scope {
+        crate::tenancy::Scope {
+            tenant_id: self.tenant_id,
+            project_id: self.project_id,
+        }
+    }
+}
+
 /// Delay before attempt `attempts + 1` after a failure: 10 s doubling, at most one hour.
 pub fn retry_delay(attempts: i32) -> Duration {
     let exp = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
@@ -98,21 +134,14 @@ impl SessionTimeout {
             timeout_seconds,
             active_since,
         };
-        Job {
-            id: JobId::new(),
-            tenant_id: s.tenant_id,
-            project_id: s.project_id,
-            kind: SESSION_TIMEOUT.into(),
-            key: format!("{SESSION_TIMEOUT}:{}", s.id),
-            payload: serde_json::json!(t),
-            run_at: t.due_at(s),
-            attempts: 0,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            status: JobStatus::Pending,
-            last_error: None,
-            created_at: now,
-            updated_at: now,
-        }
+        Job::pending(
+            s.scope(),
+            SESSION_TIMEOUT,
+            format!("{SESSION_TIMEOUT}:{}", s.id),
+            serde_json::json!(t),
+            t.due_at(s),
+            now,
+        )
     }
 
     /// When the session is due to end, given its current last activity.
@@ -132,21 +161,14 @@ pub struct SessionMetricsJob {
 impl SessionMetricsJob {
     /// Due at once: armed in the transaction that ends the session.
     pub fn job(s: &Session, now: DateTime<Utc>) -> Job {
-        Job {
-            id: JobId::new(),
-            tenant_id: s.tenant_id,
-            project_id: s.project_id,
-            kind: SESSION_METRICS.into(),
-            key: format!("{SESSION_METRICS}:{}", s.id),
-            payload: serde_json::json!(SessionMetricsJob { session_id: s.id }),
-            run_at: now,
-            attempts: 0,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            status: JobStatus::Pending,
-            last_error: None,
-            created_at: now,
-            updated_at: now,
-        }
+        Job::pending(
+            s.scope(),
+            SESSION_METRICS,
+            format!("{SESSION_METRICS}:{}", s.id),
+            serde_json::json!(SessionMetricsJob { session_id: s.id }),
+            now,
+            now,
+        )
     }
 }
 

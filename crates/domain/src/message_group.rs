@@ -3,10 +3,8 @@
 //! agent to answer in one go.
 
 use crate::DomainError;
-use crate::ids::{
-    ChannelId, ChatId, JobId, MessageGroupId, MessageId, ProjectId, SessionId, TenantId,
-};
-use crate::job::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
+use crate::ids::{ChannelId, ChatId, MessageGroupId, MessageId, ProjectId, SessionId, TenantId};
+use crate::job::Job;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -113,21 +111,17 @@ impl MessageGroup {
 
     /// The flush job for this group; re-arming it on every message moves its due time.
     pub fn job(&self, now: DateTime<Utc>) -> Job {
-        Job {
-            id: JobId::new(),
-            tenant_id: self.tenant_id,
-            project_id: self.project_id,
-            kind: MESSAGE_GROUP_FLUSH.into(),
-            key: format!("{MESSAGE_GROUP_FLUSH}:{}", self.id),
-            payload: serde_json::json!(GroupFlush { group_id: self.id }),
-            run_at: self.due_at(),
-            attempts: 0,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            status: JobStatus::Pending,
-            last_error: None,
-            created_at: now,
-            updated_at: now,
-        }
+        Job::pending(
+            crate::tenancy::Scope {
+                tenant_id: self.tenant_id,
+                project_id: self.project_id,
+            },
+            MESSAGE_GROUP_FLUSH,
+            format!("{MESSAGE_GROUP_FLUSH}:{}", self.id),
+            serde_json::json!(GroupFlush { group_id: self.id }),
+            self.due_at(),
+            now,
+        )
     }
 }
 

@@ -97,6 +97,13 @@ impl Session {
         }
     }
 
+    pub fn scope(&self) -> crate::tenancy::Scope {
+        crate::tenancy::Scope {
+            tenant_id: self.tenant_id,
+            project_id: self.project_id,
+        }
+    }
+
     /// Whether the contact's latest message has had no reply yet.
     pub fn waiting_for_answer(&self) -> bool {
         match (self.last_contact_message_at, self.last_agent_message_at) {

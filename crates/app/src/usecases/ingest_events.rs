@@ -31,6 +31,15 @@ impl Emitter<'_> {
     }
 }
 
+/// A job's payload, or the dead letter for one that cannot be read (retrying cannot help).
+pub(crate) fn job_payload<T: serde::de::DeserializeOwned>(
+    job: &ventros_domain::job::Job,
+) -> Result<T, crate::ports::JobFinish> {
+    serde_json::from_value(job.payload.clone()).map_err(|e| crate::ports::JobFinish::Dead {
+        error: format!("bad payload: {e}"),
+    })
+}
+
 /// An event written by a job's handler: caused by the job, from the worker.
 pub(crate) fn job_event(
     job: &ventros_domain::job::Job,

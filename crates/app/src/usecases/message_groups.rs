@@ -5,7 +5,7 @@ use crate::actor::Actor;
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
 use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::job_event;
+use crate::usecases::ingest_events::{job_event, job_payload};
 use async_trait::async_trait;
 use serde_json::json;
 use std::sync::Arc;
@@ -15,7 +15,6 @@ use ventros_domain::job::Job;
 use ventros_domain::message::Message;
 use ventros_domain::message_group::{GroupFlush, GroupStatus, MESSAGE_GROUP_FLUSH, MessageGroup};
 use ventros_domain::rbac::Permission;
-use ventros_domain::tenancy::Scope;
 
 pub struct MessageGroupHandler {
     pub store: Arc<dyn Store>,
@@ -60,18 +59,11 @@ impl JobHandler for MessageGroupHandler {
     /// moved is rescheduled; otherwise it is taken (pending → processing, only if no message
     /// joined meanwhile) and completed with its event.
     async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
-        let p: GroupFlush = match serde_json::from_value(job.payload.clone()) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(JobFinish::Dead {
-                    error: format!("bad payload: {e}"),
-                });
-            }
+        let p: GroupFlush = match job_payload(job) {
+            Ok(x) => x,
+            Err(dead) => return Ok(dead),
         };
-        let scope = Scope {
-            tenant_id: job.tenant_id,
-            project_id: job.project_id,
-        };
+        let scope = job.scope();
         let now = self.clock.now();
         let Some(g) = self.store.get_message_group(scope, p.group_id).await? else {
             return Ok(JobFinish::Done);

@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::job_event;
+use crate::usecases::ingest_events::{job_event, job_payload};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -13,7 +13,6 @@ use ventros_domain::ids::SessionId;
 use ventros_domain::job::{Job, SESSION_METRICS, SessionMetricsJob};
 use ventros_domain::metrics::{SessionMetrics, compute};
 use ventros_domain::session::{Session, SessionStatus};
-use ventros_domain::tenancy::Scope;
 
 /// The figures of `s` from what is stored, as of its end (or `now` while it is active).
 pub async fn calculate(
@@ -21,11 +20,7 @@ pub async fn calculate(
     s: &Session,
     now: DateTime<Utc>,
 ) -> AppResult<SessionMetrics> {
-    let scope = Scope {
-        tenant_id: s.tenant_id,
-        project_id: s.project_id,
-    };
-    let inputs = store.metric_inputs(scope, s.id).await?;
+    let inputs = store.metric_inputs(s.scope(), s.id).await?;
     Ok(compute(
         &inputs.messages,
         &inputs.intervals,
@@ -62,18 +57,11 @@ impl JobHandler for SessionMetricsHandler {
     /// Fire then check: only an ended session is measured, and the figures are kept only if
     /// it was not reopened meanwhile (its next end arms this job again).
     async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
-        let p: SessionMetricsJob = match serde_json::from_value(job.payload.clone()) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(JobFinish::Dead {
-                    error: format!("bad payload: {e}"),
-                });
-            }
+        let p: SessionMetricsJob = match job_payload(job) {
+            Ok(x) => x,
+            Err(dead) => return Ok(dead),
         };
-        let scope = Scope {
-            tenant_id: job.tenant_id,
-            project_id: job.project_id,
-        };
+        let scope = job.scope();
         let now = self.clock.now();
         let Some(s) = self.store.get_session(scope, p.session_id).await? else {
             return Ok(JobFinish::Done);

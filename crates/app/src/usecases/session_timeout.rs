@@ -2,13 +2,12 @@
 
 use crate::error::AppResult;
 use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::{ended_payload, job_event};
+use crate::usecases::ingest_events::{ended_payload, job_event, job_payload};
 use async_trait::async_trait;
 use std::sync::Arc;
 use ventros_domain::event::EventType;
 use ventros_domain::job::{Job, SESSION_TIMEOUT, SessionMetricsJob, SessionTimeout};
 use ventros_domain::session::SessionStatus;
-use ventros_domain::tenancy::Scope;
 
 pub const INACTIVITY: &str = "inactivity";
 
@@ -27,18 +26,11 @@ impl JobHandler for SessionTimeoutHandler {
     /// rescheduled to its new due time; otherwise it ends at last activity + timeout, only if
     /// nothing changed since it was read.
     async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
-        let t: SessionTimeout = match serde_json::from_value(job.payload.clone()) {
-            Ok(t) => t,
-            Err(e) => {
-                return Ok(JobFinish::Dead {
-                    error: format!("bad payload: {e}"),
-                });
-            }
+        let t: SessionTimeout = match job_payload(job) {
+            Ok(x) => x,
+            Err(dead) => return Ok(dead),
         };
-        let scope = Scope {
-            tenant_id: job.tenant_id,
-            project_id: job.project_id,
-        };
+        let scope = job.scope();
         let now = self.clock.now();
         let Some(s) = self.store.get_session(scope, t.session_id).await? else {
             return Ok(JobFinish::Done);

@@ -505,10 +505,16 @@ impl IngestTx for SqliteIngestTx {
         insert_events(self.conn()?, events, now).await
     }
 
+    /// Phone first, then LID: two lookups on the partial unique indexes (an `OR` made the
+    /// planner scan every contact of the tenant).
     async fn find_contact(&mut self, s: &ContactSighting) -> AppResult<Option<Contact>> {
         let t = self.t();
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLS} FROM contacts WHERE tenant_id = ? AND deleted_at IS NULL AND ((phone IS NOT NULL AND phone = ?) OR (lid IS NOT NULL AND lid = ?)) ORDER BY phone IS NULL LIMIT 1"
+            "SELECT {CONTACT_COLS} FROM (
+                SELECT {CONTACT_COLS}, 0 AS pref FROM contacts WHERE tenant_id = ?1 AND phone IS NOT NULL AND phone = ?2 AND deleted_at IS NULL
+                UNION ALL
+                SELECT {CONTACT_COLS}, 1 AS pref FROM contacts WHERE tenant_id = ?1 AND lid IS NOT NULL AND lid = ?3 AND deleted_at IS NULL
+             ) AS c ORDER BY pref LIMIT 1"
         )))
         .bind(t)
         .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))

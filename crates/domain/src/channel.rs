@@ -10,6 +10,8 @@ pub const DEFAULT_DEBOUNCE_MS: i64 = 15_000;
 pub const MAX_DEBOUNCE_MS: i64 = 300_000;
 pub const DEFAULT_SESSION_TIMEOUT_S: i64 = 1_800;
 pub const MIN_SESSION_TIMEOUT_S: i64 = 10;
+/// 30 days: longer inactivity is not one service episode (and keeps time arithmetic in range).
+pub const MAX_SESSION_TIMEOUT_S: i64 = 2_592_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,10 +105,10 @@ pub fn validate_debounce(ms: i64) -> Result<i64, DomainError> {
 }
 
 pub fn validate_session_timeout(s: i64) -> Result<i64, DomainError> {
-    if s < MIN_SESSION_TIMEOUT_S {
+    if !(MIN_SESSION_TIMEOUT_S..=MAX_SESSION_TIMEOUT_S).contains(&s) {
         return Err(DomainError::invalid(
             "session_timeout_seconds",
-            "must be at least 10",
+            format!("must be {MIN_SESSION_TIMEOUT_S} to {MAX_SESSION_TIMEOUT_S} (30 days)"),
         ));
     }
     Ok(s)
@@ -125,6 +127,8 @@ mod tests {
         assert!(validate_base_url("ftp://x").is_err());
         assert!(validate_debounce(300_001).is_err());
         assert!(validate_session_timeout(9).is_err());
+        assert!(validate_session_timeout(MAX_SESSION_TIMEOUT_S + 1).is_err());
+        assert_eq!(validate_session_timeout(10), Ok(10));
         assert_eq!(normalise_status("working"), "WORKING");
         assert_eq!(normalise_status("weird"), "UNKNOWN");
     }

@@ -209,6 +209,8 @@ pub struct ContactPatch {
     pub email: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+    /// `Some(None)` takes the contact out of its pipeline.
+    pub pipeline_id: Option<Option<PipelineId>>,
 }
 
 impl ContactPatch {
@@ -253,6 +255,9 @@ impl ContactPatch {
                 validate_custom_fields(&c.custom_fields)?;
             }
         }
+        if let Some(v) = self.pipeline_id {
+            c.pipeline_id = v;
+        }
         let mut changed = Vec::new();
         if before.name != c.name {
             changed.push("name");
@@ -268,6 +273,9 @@ impl ContactPatch {
         }
         if before.custom_fields != c.custom_fields {
             changed.push("custom_fields");
+        }
+        if before.pipeline_id != c.pipeline_id {
+            changed.push("pipeline_id");
         }
         if !changed.is_empty() {
             c.updated_at = now;

@@ -80,10 +80,14 @@ pub enum EventType {
     ApiKeyRevoked,
     #[serde(rename = "project.created")]
     ProjectCreated,
+    #[serde(rename = "pipeline.created")]
+    PipelineCreated,
+    #[serde(rename = "pipeline.updated")]
+    PipelineUpdated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 36] = [
+    pub const ALL: [EventType; 38] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -120,6 +124,8 @@ impl EventType {
         EventType::ApiKeyCreated,
         EventType::ApiKeyRevoked,
         EventType::ProjectCreated,
+        EventType::PipelineCreated,
+        EventType::PipelineUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +166,8 @@ impl EventType {
             EventType::ApiKeyCreated => "api_key.created",
             EventType::ApiKeyRevoked => "api_key.revoked",
             EventType::ProjectCreated => "project.created",
+            EventType::PipelineCreated => "pipeline.created",
+            EventType::PipelineUpdated => "pipeline.updated",
         }
     }
 
@@ -203,6 +211,7 @@ impl EventType {
             EventType::AgentCreated | EventType::AgentUpdated => "agent",
             EventType::ApiKeyCreated | EventType::ApiKeyRevoked => "api_key",
             EventType::ProjectCreated => "project",
+            EventType::PipelineCreated | EventType::PipelineUpdated => "pipeline",
         }
     }
 }

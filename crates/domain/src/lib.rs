@@ -13,6 +13,7 @@ pub mod message_group;
 pub mod metrics;
 pub mod note;
 pub mod phone;
+pub mod pipeline;
 pub mod rbac;
 pub mod secret;
 pub mod session;

@@ -34,6 +34,8 @@ pub enum Permission {
     AgentsManage,
     #[serde(rename = "pipelines:read")]
     PipelinesRead,
+    #[serde(rename = "pipelines:manage")]
+    PipelinesManage,
     #[serde(rename = "channels:read")]
     ChannelsRead,
     #[serde(rename = "channels:manage")]
@@ -55,7 +57,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         ContactsRead,
         ContactsCreate,
         ContactsUpdate,
@@ -70,6 +72,7 @@ impl Permission {
         AgentsRead,
         AgentsManage,
         PipelinesRead,
+        PipelinesManage,
         ChannelsRead,
         ChannelsManage,
         UsersManage,
@@ -96,6 +99,7 @@ impl Permission {
             AgentsRead => "agents:read",
             AgentsManage => "agents:manage",
             PipelinesRead => "pipelines:read",
+            PipelinesManage => "pipelines:manage",
             ChannelsRead => "channels:read",
             ChannelsManage => "channels:manage",
             UsersManage => "users:manage",

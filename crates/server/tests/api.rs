@@ -564,8 +564,8 @@ async fn api_keys_are_shown_once_listed_by_prefix_and_revoked(app: &TestApp) {
     assert!(!text.contains(&key), "events never carry the key");
 }
 
-/// The endpoint that needs each permission. `messages:send` and `pipelines:read` have no
-/// endpoint yet; the domain test covers their place in the matrix.
+/// The endpoint that needs each permission. `messages:send` has no endpoint yet; the domain
+/// test covers its place in the matrix.
 fn endpoint(
     p: Permission,
     ids: &Conversation,
@@ -621,7 +621,13 @@ fn endpoint(
             format!("/v1/sessions/{}/assign", ids.session),
             Some(json!({"agent_id": null})),
         ),
-        Permission::MessagesSend | Permission::PipelinesRead => {
+        Permission::PipelinesRead => (Method::GET, "/v1/pipelines".into(), None),
+        Permission::PipelinesManage => (
+            Method::POST,
+            "/v1/pipelines".into(),
+            Some(json!({"name": format!("Funnel {n}")})),
+        ),
+        Permission::MessagesSend => {
             return None;
         }
     })
@@ -1413,6 +1419,14 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
             Some(json!({"name": "A project"})),
         )
         .await;
+    let (_, pipeline) = app
+        .call(
+            Method::POST,
+            "/v1/pipelines",
+            Some(ka),
+            Some(json!({"name": "A funnel", "session_timeout_seconds": 600})),
+        )
+        .await;
     let (_, jobs) = app.get("/v1/jobs", ka).await;
     let job_id = jobs["data"][0]["id"]
         .as_str()
@@ -1431,6 +1445,7 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
             "api-keys" => key["id"].as_str().unwrap().into(),
             "jobs" => job_id.clone(),
             "projects" => project["id"].as_str().unwrap().into(),
+            "pipelines" => pipeline["id"].as_str().unwrap().into(),
             other => panic!("no id of tenant A for /v1/{other}/{{id}}: extend the probe"),
         }
     };
@@ -1484,6 +1499,13 @@ async fn cross_tenant_probe_on_every_id_route(app: &TestApp) {
     // Tenant A's data is untouched.
     let (_, c) = app.get(&format!("/v1/contacts/{}", conv.contact), ka).await;
     assert_ne!(c["name"], "Hijacked");
+    let (_, pl) = app
+        .get(
+            &format!("/v1/pipelines/{}", pipeline["id"].as_str().unwrap()),
+            ka,
+        )
+        .await;
+    assert_eq!(pl["name"], "A funnel");
     assert_eq!(
         app.get(&format!("/v1/contacts/{}/notes", conv.contact), ka)
             .await

@@ -7,7 +7,9 @@ use ventros_domain::agent::AgentKind;
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::contact::Contact;
-use ventros_domain::ids::{ApiKeyId, ChannelId, ContactId, ProjectId, TenantId, UserId};
+use ventros_domain::ids::{
+    ApiKeyId, ChannelId, ContactId, PipelineId, ProjectId, TenantId, UserId,
+};
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::{ApiKey, Role, User};
 
@@ -285,6 +287,8 @@ pub struct CreateContactIn {
     /// A JSON object of at most 16 KiB.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<serde_json::Value>,
+    /// A pipeline of this project.
+    pub pipeline_id: Option<PipelineId>,
 }
 
 /// Fields to change; `null` clears a field. `custom_fields` is merged key by key (a `null`
@@ -308,6 +312,31 @@ pub struct UpdateContactIn {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Object>, nullable)]
     pub custom_fields: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+    /// Moves the contact into a pipeline of this project; `null` takes it out.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    pub pipeline_id: Option<Option<PipelineId>>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePipelineIn {
+    /// 1 to 200 characters.
+    pub name: String,
+    /// Inactivity after which sessions of this pipeline's contacts end, instead of the
+    /// channel's `session_timeout_seconds`; omit or `null` to keep the channel's.
+    #[schema(minimum = 10, maximum = 2592000)]
+    pub session_timeout_seconds: Option<i64>,
+}
+
+/// Fields to change; `session_timeout_seconds: null` removes the override.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePipelineIn {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, nullable, minimum = 10, maximum = 2592000)]
+    pub session_timeout_seconds: Option<Option<i64>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

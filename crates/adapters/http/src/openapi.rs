@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
         (name = "api_keys", description = "API keys (shown once, listed by prefix)"),
         (name = "projects", description = "Projects inside the tenant"),
         (name = "agents", description = "Human, bot and system agents"),
+        (name = "pipelines", description = "Pipelines of the project; a pipeline may override the session timeout"),
         (name = "notes", description = "Notes on contacts and sessions"),
         (name = "messages", description = "Messages across chats"),
         (name = "webhooks", description = "Inbound WAHA webhooks"),

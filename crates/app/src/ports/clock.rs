@@ -10,8 +10,11 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Whole milliseconds: what both stores keep exactly (SQLite stores Unix milliseconds), so
+    /// a resource as returned on create is the resource as read back.
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let now = Utc::now();
+        DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
     }
 }
 
@@ -37,5 +40,17 @@ impl Clock for FixedClock {
             .lock()
             .map(|t| *t)
             .unwrap_or_else(|p| *p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_time_has_millisecond_precision() {
+        let t = SystemClock.now();
+        assert_eq!(t.timestamp_subsec_nanos() % 1_000_000, 0);
+        assert!((Utc::now() - t).num_seconds().abs() < 5);
     }
 }

@@ -144,6 +144,11 @@ pub trait IngestTx: Send {
         chat: ChatId,
         at: DateTime<Utc>,
     ) -> AppResult<Option<MessageGroup>>;
+    /// The session timeout override of the pipeline, if it exists and sets one.
+    async fn pipeline_session_timeout(
+        &mut self,
+        pipeline: ventros_domain::ids::PipelineId,
+    ) -> AppResult<Option<i64>>;
     /// Arms a job in this transaction (see `JobStore::arm_job`).
     async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()>;
     async fn commit(self: Box<Self>) -> AppResult<()>;

@@ -8,6 +8,7 @@ mod ingest_tx;
 mod job_store;
 mod message_group_store;
 mod metrics_store;
+mod pipeline_store;
 mod session_store;
 mod store;
 
@@ -21,5 +22,6 @@ pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
 pub use job_store::{JobFinish, JobHandler, JobStore};
 pub use message_group_store::MessageGroupStore;
 pub use metrics_store::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
+pub use pipeline_store::PipelineStore;
 pub use session_store::SessionStore;
 pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};

@@ -7,6 +7,7 @@ use crate::ports::ingest_tx::IngestTx;
 use crate::ports::job_store::JobStore;
 use crate::ports::message_group_store::MessageGroupStore;
 use crate::ports::metrics_store::MetricsStore;
+use crate::ports::pipeline_store::PipelineStore;
 use crate::ports::session_store::SessionStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -60,7 +61,15 @@ pub struct ContactEventFilter {
 /// and a row of another tenant is never returned (it looks missing).
 #[async_trait]
 pub trait Store:
-    AccessStore + CrmStore + JobStore + SessionStore + MetricsStore + MessageGroupStore + Send + Sync
+    AccessStore
+    + CrmStore
+    + JobStore
+    + SessionStore
+    + MetricsStore
+    + MessageGroupStore
+    + PipelineStore
+    + Send
+    + Sync
 {
     /// Which backend this is (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;

@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
 use crate::ports::{Clock, ContactFilter, Store};
 use crate::usecases::ingest_events::contact_payload;
+use crate::usecases::pipelines::check_pipeline;
 use serde_json::json;
 use ventros_domain::contact::{Contact, ContactPatch, validate_custom_fields, validate_tags};
 use ventros_domain::event::EventType;
@@ -20,6 +21,7 @@ pub struct CreateContact {
     pub email: Option<String>,
     pub tags: Vec<String>,
     pub custom_fields: Option<serde_json::Value>,
+    pub pipeline_id: Option<ventros_domain::ids::PipelineId>,
 }
 
 fn phone_taken(e: AppError) -> AppError {
@@ -43,6 +45,7 @@ pub async fn create_contact(
     let phone = Phone::parse(&cmd.phone)?;
     let custom_fields = cmd.custom_fields.unwrap_or_else(|| json!({}));
     validate_custom_fields(&custom_fields)?;
+    check_pipeline(store, actor.scope, cmd.pipeline_id).await?;
     let c = Contact {
         id: ContactId::new(),
         tenant_id: actor.scope.tenant_id,
@@ -56,7 +59,7 @@ pub async fn create_contact(
         profile_picture_url: None,
         tags: validate_tags(&cmd.tags)?,
         custom_fields,
-        pipeline_id: None,
+        pipeline_id: cmd.pipeline_id,
         created_at: now,
         updated_at: now,
     };
@@ -106,6 +109,9 @@ pub async fn update_contact(
     }
     if let Some(t) = &patch.tags {
         patch.tags = Some(validate_tags(t)?);
+    }
+    if let Some(p) = patch.pipeline_id {
+        check_pipeline(store, actor.scope, p).await?;
     }
     let mut c = get_contact(store, actor, id).await?;
     let now = clock.now();

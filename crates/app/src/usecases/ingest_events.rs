@@ -71,6 +71,7 @@ pub(crate) fn contact_payload(c: &Contact) -> serde_json::Value {
         "lid": c.lid,
         "name": c.name,
         "push_name": c.push_name,
+        "pipeline_id": c.pipeline_id,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::ports::{Clock, DeliveryRecord, IngestTx, Store, WebhookChannel};
 use crate::usecases::ingest_events::{
     Emitter, chat_payload, contact_payload, message_payload, session_payload,
 };
+use crate::usecases::pipelines::session_timeout_in;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
@@ -403,15 +404,18 @@ impl Ingest<'_, '_, '_> {
         }
         let touch = SessionTouch::of(direction, sender_kind, at);
         self.tx.touch_session(session.id, chat.id, &touch).await?;
-        // Every message re-arms the session's inactivity timer, in this transaction.
+        // Every message re-arms the session's inactivity timer, in this transaction, with the
+        // timeout of the chat contact's pipeline when it overrides the channel's.
         let mut touched = session.clone();
         touch.apply(&mut touched);
+        let timeout = session_timeout_in(
+            &mut *self.tx,
+            self.channel.session_timeout_seconds,
+            chat_contact.as_ref().and_then(|c| c.pipeline_id),
+        )
+        .await?;
         self.tx
-            .arm_job(&SessionTimeout::job(
-                &touched,
-                self.channel.session_timeout_seconds,
-                self.now,
-            ))
+            .arm_job(&SessionTimeout::job(&touched, timeout, self.now))
             .await?;
         match sender_kind {
             SenderKind::Contact => self.join_message_group(&message).await?,

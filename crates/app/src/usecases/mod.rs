@@ -10,6 +10,7 @@ pub mod login;
 pub mod manage_channel;
 pub mod message_groups;
 pub mod notes;
+pub mod pipelines;
 pub mod projects;
 pub mod read_models;
 pub mod reports;

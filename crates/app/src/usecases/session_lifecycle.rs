@@ -5,6 +5,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, Store};
 use crate::usecases::ingest_events::{ended_payload, session_payload};
+use crate::usecases::pipelines::session_timeout_for;
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::{AgentId, AssignmentId, SessionId};
@@ -81,7 +82,8 @@ pub async fn reopen_session(
                 message: "the session's channel was deleted".into(),
             })?;
     let now = clock.now();
-    let timer = SessionTimeout::job_since(&s, channel.session_timeout_seconds, Some(now), now);
+    let timeout = session_timeout_for(store, actor.scope, &channel, s.contact_id).await?;
+    let timer = SessionTimeout::job_since(&s, timeout, Some(now), now);
     let assignment = s.agent_id.map(|a| Assignment {
         id: AssignmentId::new(),
         tenant_id: s.tenant_id,

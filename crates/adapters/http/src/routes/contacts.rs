@@ -73,6 +73,7 @@ pub async fn create(
             email: b.email,
             tags: b.tags,
             custom_fields: b.custom_fields,
+            pipeline_id: b.pipeline_id,
         },
     )
     .await?;
@@ -150,6 +151,7 @@ pub async fn update(
         email: b.email,
         tags: b.tags.map(Option::unwrap_or_default),
         custom_fields: b.custom_fields,
+        pipeline_id: b.pipeline_id,
     };
     let c =
         contacts::update_contact(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), patch).await?;

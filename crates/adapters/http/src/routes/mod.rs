@@ -9,6 +9,7 @@ mod health;
 mod jobs;
 mod message_groups;
 mod notes;
+mod pipelines;
 mod projects;
 mod reports;
 mod session_actions;
@@ -46,6 +47,8 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::get))
         .routes(routes!(agents::create, agents::list))
         .routes(routes!(agents::get, agents::update))
+        .routes(routes!(pipelines::create, pipelines::list))
+        .routes(routes!(pipelines::get, pipelines::update))
         .routes(routes!(channels::create, channels::list))
         .routes(routes!(channels::get, channels::update, channels::delete))
         .routes(routes!(channels::status))

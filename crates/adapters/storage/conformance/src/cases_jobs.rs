@@ -182,11 +182,11 @@ pub async fn jobs_lease_fence_retry_and_dead_letter(store: DynStore) {
     );
 }
 
-fn msg(phone: &str, raw: &str, from_me: bool, at: i64) -> Vec<u8> {
+pub(crate) fn msg(phone: &str, raw: &str, from_me: bool, at: i64) -> Vec<u8> {
     sample::text_message(Some(&format!("evt_{raw}")), phone, raw, from_me, "hi", at)
 }
 
-async fn jobs_of(
+pub(crate) async fn jobs_of(
     store: &DynStore,
     t: &crate::support::Tenant,
     status: JobStatus,
@@ -201,7 +201,7 @@ async fn jobs_of(
     v
 }
 
-async fn sessions(
+pub(crate) async fn sessions(
     store: &DynStore,
     t: &crate::support::Tenant,
 ) -> Vec<ventros_domain::session::Session> {

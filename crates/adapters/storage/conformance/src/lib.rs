@@ -10,6 +10,7 @@ pub mod cases_jobs;
 pub mod cases_load;
 pub mod cases_metrics;
 pub mod cases_outbox;
+pub mod cases_pipelines;
 pub mod cases_tenancy;
 pub mod support;
 
@@ -47,6 +48,8 @@ macro_rules! conformance_tests {
             cases_jobs::two_workers_never_end_a_session_twice,
             cases_metrics::metrics_are_final_at_end_and_recompute_identically,
             cases_groups::debounce_groups_bursts_with_window_and_cap,
+            cases_pipelines::pipelines_crud_scoped_to_tenant_and_project,
+            cases_pipelines::pipeline_overrides_the_session_timeout,
         );
     };
     (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {

@@ -11,6 +11,7 @@ mod ingest;
 mod jobs;
 mod message_groups;
 mod metrics;
+mod pipelines;
 mod provision;
 mod rows;
 mod sessions;

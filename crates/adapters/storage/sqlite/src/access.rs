@@ -14,7 +14,7 @@ use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{AgentId, ApiKeyId, ProjectId, TenantId, UserId};
 use ventros_domain::tenancy::{ApiKey, Project, Scope, User};
 
-fn by_created<T>(
+pub(crate) fn by_created<T>(
     rows: Vec<T>,
     limit: u32,
     f: impl Fn(&T) -> (DateTime<Utc>, uuid::Uuid),
@@ -54,7 +54,7 @@ impl SqliteStore {
     }
 }
 
-fn select(cols: &str, table: &str, tenant: TenantId) -> QueryBuilder<Sqlite> {
+pub(crate) fn select(cols: &str, table: &str, tenant: TenantId) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::new(format!("SELECT {cols} FROM {table} WHERE tenant_id = "));
     q.push_bind(tenant.0);
     q

@@ -8,6 +8,7 @@ mod ingest;
 mod jobs;
 mod message_groups;
 mod metrics;
+mod pipelines;
 mod rows;
 mod sessions;
 mod store;

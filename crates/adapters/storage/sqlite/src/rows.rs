@@ -14,6 +14,7 @@ use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, S
 use ventros_domain::message_group::{GroupStatus, MessageGroup};
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
+use ventros_domain::pipeline::Pipeline;
 use ventros_domain::secret::Secret;
 use ventros_domain::session::{Assignment, Session, SessionStatus};
 use ventros_domain::tenancy::{ApiKey, Project, Role, User};
@@ -304,6 +305,21 @@ pub fn agent(r: &SqliteRow) -> R<Agent> {
         name: r.try_get("name")?,
         user_id: r.try_get::<Option<Uuid>, _>("user_id")?.map(Into::into),
         active: r.try_get("active")?,
+        created_at: ts(r.try_get("created_at")?),
+        updated_at: ts(r.try_get("updated_at")?),
+    })
+}
+
+pub const PIPELINE_COLS: &str =
+    "id, tenant_id, project_id, name, session_timeout_seconds, created_at, updated_at";
+
+pub fn pipeline(r: &SqliteRow) -> R<Pipeline> {
+    Ok(Pipeline {
+        id: r.try_get::<Uuid, _>("id")?.into(),
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        name: r.try_get("name")?,
+        session_timeout_seconds: r.try_get("session_timeout_seconds")?,
         created_at: ts(r.try_get("created_at")?),
         updated_at: ts(r.try_get("updated_at")?),
     })

@@ -209,6 +209,16 @@ pub struct Config {
         global = true
     )]
     pub login_max_failures: u32,
+    /// Hours a finished (`done`) job is kept before the worker role deletes it; dead jobs are
+    /// kept until retried.
+    #[arg(
+        long,
+        env = "VENTROS_JOB_RETENTION_HOURS",
+        default_value_t = 168,
+        value_parser = clap::value_parser!(u32).range(1..=87_600),
+        global = true
+    )]
+    pub job_retention_hours: u32,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -244,6 +254,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("login_max_failures", &self.login_max_failures)
+            .field("job_retention_hours", &self.job_retention_hours)
             .finish()
     }
 }
@@ -265,6 +276,7 @@ impl Config {
             rate_limit_per_minute: 600,
             rate_limit_burst: 100,
             login_max_failures: 5,
+            job_retention_hours: 168,
         }
     }
 }
@@ -310,6 +322,7 @@ mod tests {
             "VENTROS_RATE_LIMIT_PER_MINUTE",
             "VENTROS_RATE_LIMIT_BURST",
             "VENTROS_LOGIN_MAX_FAILURES",
+            "VENTROS_JOB_RETENTION_HOURS",
         ] {
             assert!(help.contains(env), "{env} missing from --help");
         }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_timers;
 pub mod config;
+pub mod retention;
 mod store_factory;
 
 pub use store_factory::open_store;
@@ -186,9 +187,10 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
         let j = jobs.clone();
         let rx_j = rx.clone();
         tasks.push(tokio::spawn(async move { j.run(rx_j).await }));
-        tasks.push(tokio::spawn(prune_idempotency_keys(
+        tasks.push(tokio::spawn(retention::run(
             store.clone(),
             clock.clone(),
+            cfg.job_retention_hours,
             rx.clone(),
         )));
     }
@@ -220,33 +222,6 @@ pub fn build_auth(cfg: &Config) -> anyhow::Result<Auth> {
         LoginThrottle::new(cfg.login_max_failures, chrono::Duration::minutes(15)),
     )
     .map_err(|e| anyhow::anyhow!("auth set-up failed: {e}"))
-}
-
-/// Deletes idempotency keys past their retention, hourly, until shutdown.
-async fn prune_idempotency_keys(
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                let before = clock.now()
-                    - chrono::Duration::hours(ventros_http::IDEMPOTENCY_RETENTION_HOURS);
-                match store.prune_idempotency(before).await {
-                    Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned idempotency keys"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
-                }
-            }
-            changed = stop.changed() => {
-                if changed.is_err() || *stop.borrow() {
-                    return;
-                }
-            }
-        }
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -48,6 +48,9 @@ pub trait JobStore: Send + Sync {
         page: PageRequest,
     ) -> AppResult<Page<Job>>;
     async fn get_job(&self, tenant: TenantId, id: JobId) -> AppResult<Option<Job>>;
+    /// Deletes, across tenants, jobs that finished (`done`) before `before`, in batches; dead
+    /// and pending jobs stay. Returns how many were deleted.
+    async fn prune_done_jobs(&self, before: DateTime<Utc>) -> AppResult<u64>;
     /// Makes a dead job pending again, due now, with its attempts reset.
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
     /// Ends an active session if its last activity is still `last_message_at` (fire then

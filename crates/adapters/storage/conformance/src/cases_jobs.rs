@@ -441,3 +441,88 @@ pub async fn timers_survive_a_restart(
     assert_eq!(count(&ev, "message_group.completed"), 5);
     assert_eq!(count(&ev, "session.metrics_calculated"), 5);
 }
+
+/// Retention deletes done jobs finished before the cut-off, of every tenant, in batches;
+/// pending and dead jobs stay.
+pub async fn done_jobs_are_pruned_dead_and_pending_stay(store: DynStore) {
+    let a = tenant(&store, "acme").await;
+    let b = tenant(&store, "beta").await;
+    let t0 = clock_now();
+    let lease = t0 + Duration::seconds(60);
+    for (t, prefix) in [(&a, "a"), (&b, "b")] {
+        for i in 0..3 {
+            store
+                .arm_job(&job(t, &format!("{prefix}-done-{i}"), 0))
+                .await
+                .unwrap();
+        }
+        store
+            .arm_job(&job(t, &format!("{prefix}-dead"), 0))
+            .await
+            .unwrap();
+        store
+            .arm_job(&job(t, &format!("{prefix}-later"), 3600))
+            .await
+            .unwrap();
+    }
+    let claimed = store.claim_jobs(100, t0, lease).await.unwrap();
+    assert_eq!(
+        claimed.len(),
+        8,
+        "three done and one dead per tenant are due"
+    );
+    for j in &claimed {
+        let how = if j.key.ends_with("-dead") {
+            JobFinish::Dead {
+                error: "broken".into(),
+            }
+        } else {
+            JobFinish::Done
+        };
+        // The first done job of each tenant finishes an hour later than the others.
+        let at = if j.key.ends_with("-done-0") {
+            t0 + Duration::hours(1)
+        } else {
+            t0
+        };
+        assert!(store.finish_job(j, &how, at).await.unwrap());
+    }
+    let cut = t0 + Duration::minutes(30);
+    assert_eq!(
+        store.prune_done_jobs(cut).await.unwrap(),
+        4,
+        "two per tenant"
+    );
+    assert_eq!(
+        store.prune_done_jobs(cut).await.unwrap(),
+        0,
+        "nothing left to prune"
+    );
+    for t in [&a, &b] {
+        let left: Vec<(String, JobStatus)> = store
+            .list_jobs(t.scope.tenant_id, None, all())
+            .await
+            .unwrap()
+            .data
+            .into_iter()
+            .map(|j| (j.key[2..].to_string(), j.status))
+            .collect();
+        let mut left = left;
+        left.sort_by(|x, y| x.0.cmp(&y.0));
+        assert_eq!(
+            left,
+            vec![
+                ("dead".to_string(), JobStatus::Dead),
+                ("done-0".to_string(), JobStatus::Done),
+                ("later".to_string(), JobStatus::Pending),
+            ]
+        );
+    }
+    assert_eq!(
+        store
+            .prune_done_jobs(t0 + Duration::hours(2))
+            .await
+            .unwrap(),
+        2
+    );
+}

@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             cases_jobs::sessions_end_after_inactivity_once,
             cases_jobs::early_timer_is_rescheduled_not_obeyed,
             cases_jobs::two_workers_never_end_a_session_twice,
+            cases_jobs::done_jobs_are_pruned_dead_and_pending_stay,
             cases_metrics::metrics_are_final_at_end_and_recompute_identically,
             cases_groups::debounce_groups_bursts_with_window_and_cap,
             cases_pipelines::pipelines_crud_scoped_to_tenant_and_project,

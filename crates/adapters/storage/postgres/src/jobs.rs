@@ -11,6 +11,9 @@ use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{JobFinish, JobStore};
 use ventros_domain::event::EventEnvelope;
+
+/// Done jobs deleted per statement when pruning.
+const PRUNE_BATCH: i32 = 5_000;
 use ventros_domain::ids::{JobId, SessionId, TenantId};
 use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::tenancy::Scope;
@@ -117,6 +120,22 @@ impl JobStore for PgStore {
         ));
         q.push_bind(tenant.0).push(" AND id = ").push_bind(id.0);
         self.fetch_one_scoped(tenant, q, rows::job).await
+    }
+
+    async fn prune_done_jobs(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        let mut total = 0;
+        loop {
+            let n: i64 = sqlx::query_scalar("SELECT ventros_prune_done_jobs($1, $2)")
+                .bind(before)
+                .bind(PRUNE_BATCH)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?;
+            total += u64::try_from(n).unwrap_or(0);
+            if n < i64::from(PRUNE_BATCH) {
+                return Ok(total);
+            }
+        }
     }
 
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {

@@ -10,6 +10,9 @@ use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
 use ventros_app::ports::{JobFinish, JobStore};
 use ventros_domain::event::EventEnvelope;
+
+/// Done jobs deleted per statement when pruning.
+const PRUNE_BATCH: i64 = 5_000;
 use ventros_domain::ids::{JobId, SessionId, TenantId};
 use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::tenancy::Scope;
@@ -121,6 +124,24 @@ impl JobStore for SqliteStore {
             QueryBuilder::<Sqlite>::new(format!("SELECT {JOB_COLS} FROM jobs WHERE tenant_id = "));
         q.push_bind(tenant.0).push(" AND id = ").push_bind(id.0);
         self.one(q, rows::job).await
+    }
+
+    async fn prune_done_jobs(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        // Small batches: the one writer is never held for long.
+        let mut total = 0;
+        loop {
+            let n = sqlx::query("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND updated_at < ? LIMIT ?)")
+                .bind(ms(before))
+                .bind(PRUNE_BATCH)
+                .execute(&self.write)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            total += n;
+            if n < PRUNE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
     }
 
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {

@@ -620,6 +620,19 @@ async fn metrics_count_requests_by_route_and_webhook_outcomes() {
         "{text}"
     );
     assert!(has(&["ventros_db_pool_connections"]), "{text}");
+    // The 2023 message's session timer is overdue: no runner runs here.
+    let gauge = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert!(gauge("ventros_jobs_due") >= 1.0, "{text}");
+    assert!(
+        gauge("ventros_jobs_oldest_due_age_seconds") > 86_400.0,
+        "{text}"
+    );
+    assert_eq!(gauge("ventros_jobs_dead"), 0.0, "{text}");
     assert!(
         !text.contains(&missing.to_string()) && !text.contains(id),
         "ids must never become labels"

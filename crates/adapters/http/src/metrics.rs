@@ -10,6 +10,9 @@ pub const HTTP_DURATION: &str = "ventros_http_request_duration_seconds";
 pub const WEBHOOK_DELIVERIES: &str = "ventros_webhook_deliveries_total";
 pub const OUTBOX_PENDING: &str = "ventros_outbox_pending";
 pub const OUTBOX_LAG: &str = "ventros_outbox_oldest_pending_age_seconds";
+pub const JOBS_DUE: &str = "ventros_jobs_due";
+pub const JOBS_LAG: &str = "ventros_jobs_oldest_due_age_seconds";
+pub const JOBS_DEAD: &str = "ventros_jobs_dead";
 pub const DB_POOL_OPEN: &str = "ventros_db_pool_connections";
 pub const DB_POOL_IDLE: &str = "ventros_db_pool_idle_connections";
 

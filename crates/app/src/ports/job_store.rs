@@ -24,6 +24,16 @@ pub enum JobFinish {
     },
 }
 
+/// Across tenants, for `/metrics`: is the runner keeping up, and is anything dead?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobBacklog {
+    /// Pending jobs whose due time has passed (leased ones included).
+    pub due: i64,
+    /// The earliest due time among them.
+    pub oldest_due: Option<DateTime<Utc>>,
+    pub dead: i64,
+}
+
 /// Durable jobs and the writes their handlers make.
 #[async_trait]
 pub trait JobStore: Send + Sync {
@@ -51,6 +61,8 @@ pub trait JobStore: Send + Sync {
     /// Deletes, across tenants, jobs that finished (`done`) before `before`, in batches; dead
     /// and pending jobs stay. Returns how many were deleted.
     async fn prune_done_jobs(&self, before: DateTime<Utc>) -> AppResult<u64>;
+    /// Overdue and dead jobs of every tenant at `now`.
+    async fn job_backlog(&self, now: DateTime<Utc>) -> AppResult<JobBacklog>;
     /// Makes a dead job pending again, due now, with its attempts reset.
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
     /// Ends an active session if its last activity is still `last_message_at` (fire then

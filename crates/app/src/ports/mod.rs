@@ -19,7 +19,7 @@ pub use crm_store::{
 };
 pub use events::{EventConsumer, EventPublisher, OutboxRow};
 pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
-pub use job_store::{JobFinish, JobHandler, JobStore};
+pub use job_store::{JobBacklog, JobFinish, JobHandler, JobStore};
 pub use message_group_store::MessageGroupStore;
 pub use metrics_store::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
 pub use pipeline_store::PipelineStore;

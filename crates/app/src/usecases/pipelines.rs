@@ -3,8 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::Store;
-use crate::ports::{Clock, IngestTx};
+use crate::ports::{Clock, IngestTx, Store};
 use serde_json::json;
 use ventros_domain::channel::Channel;
 use ventros_domain::event::EventType;

@@ -38,9 +38,21 @@ pub async fn not_found() -> ApiError {
     ApiError::App(ventros_app::AppError::NotFound("route"))
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, database pool use", content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, overdue and dead jobs, database pool use", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    use crate::metrics::{DB_POOL_IDLE, DB_POOL_OPEN, OUTBOX_LAG, OUTBOX_PENDING};
+    use crate::metrics::{
+        DB_POOL_IDLE, DB_POOL_OPEN, JOBS_DEAD, JOBS_DUE, JOBS_LAG, OUTBOX_LAG, OUTBOX_PENDING,
+    };
+    let now = s.clock.now();
+    if let Ok(b) = s.store.job_backlog(now).await {
+        metrics::gauge!(JOBS_DUE).set(b.due as f64);
+        let lag = b
+            .oldest_due
+            .map(|t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
+        metrics::gauge!(JOBS_LAG).set(lag);
+        metrics::gauge!(JOBS_DEAD).set(b.dead as f64);
+    }
     if let Ok((pending, oldest)) = s.store.outbox_backlog().await {
         metrics::gauge!(OUTBOX_PENDING).set(pending as f64);
         let lag = oldest

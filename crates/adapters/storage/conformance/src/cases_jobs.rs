@@ -4,7 +4,7 @@
 use crate::support::{DynStore, SessionFilter, all, clock_now, count, events, ingest, tenant};
 use chrono::Duration;
 use std::sync::Arc;
-use ventros_app::ports::{Clock, FixedClock, JobFinish};
+use ventros_app::ports::{Clock, FixedClock, JobBacklog, JobFinish};
 use ventros_app::usecases::ingest_webhook::IngestOutcome;
 use ventros_domain::ids::{JobId, SessionId};
 use ventros_domain::job::{Job, JobStatus, SESSION_TIMEOUT, SessionTimeout};
@@ -443,7 +443,7 @@ pub async fn timers_survive_a_restart(
 }
 
 /// Retention deletes done jobs finished before the cut-off, of every tenant, in batches;
-/// pending and dead jobs stay.
+/// pending and dead jobs stay. The backlog counts overdue and dead jobs across tenants.
 pub async fn done_jobs_are_pruned_dead_and_pending_stay(store: DynStore) {
     let a = tenant(&store, "acme").await;
     let b = tenant(&store, "beta").await;
@@ -487,6 +487,23 @@ pub async fn done_jobs_are_pruned_dead_and_pending_stay(store: DynStore) {
         };
         assert!(store.finish_job(j, &how, at).await.unwrap());
     }
+    // What /metrics shows: nothing overdue now, two dead; two hours on, the later jobs are due.
+    assert_eq!(
+        store.job_backlog(t0).await.unwrap(),
+        JobBacklog {
+            due: 0,
+            oldest_due: None,
+            dead: 2
+        }
+    );
+    assert_eq!(
+        store.job_backlog(t0 + Duration::hours(2)).await.unwrap(),
+        JobBacklog {
+            due: 2,
+            oldest_due: Some(t0 + Duration::seconds(3600)),
+            dead: 2
+        }
+    );
     let cut = t0 + Duration::minutes(30);
     assert_eq!(
         store.prune_done_jobs(cut).await.unwrap(),

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use ventros_app::actor::Actor;
 use ventros_app::error::AppError;
 use ventros_app::ports::FixedClock;
+use ventros_app::ports::ReportFilter;
 use ventros_app::usecases::contacts::{CreateContact, create_contact, update_contact};
 use ventros_app::usecases::ingest_webhook::IngestOutcome;
 use ventros_app::usecases::pipelines::{
     create_pipeline, get_pipeline, list_pipelines, update_pipeline,
 };
+use ventros_app::usecases::reports::{ReportQuery, session_csv, session_report};
 use ventros_app::usecases::session_lifecycle::reopen_session;
 use ventros_domain::contact::ContactPatch;
 use ventros_domain::ids::PipelineId;
@@ -304,6 +306,29 @@ pub async fn pipeline_overrides_the_session_timeout(store: DynStore) {
         SessionStatus::Active,
         "the channel's 1800 s"
     );
+
+    // Reports filter by the contact's pipeline (the ended session's figures are final now).
+    let report = |pipeline| ReportQuery {
+        filter: ReportFilter {
+            pipeline_id: Some(pipeline),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let in_quick = session_report(st, &admin(t.scope), &report(quick.id))
+        .await
+        .unwrap();
+    assert_eq!(in_quick.total.sessions, 1);
+    assert_eq!(in_quick.total.duration.count, 1);
+    let elsewhere = session_report(st, &admin(t.scope), &report(PipelineId::new()))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.total.sessions, 0);
+    let csv = session_csv(st, &admin(t.scope), &report(quick.id))
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "header and the one session: {csv}");
+    assert!(csv.contains(&fast.id.to_string()), "{csv}");
 
     // A reopen starts a fresh window of the pipeline's 60 s.
     let reopened_at = start + Duration::seconds(300);

@@ -1,6 +1,8 @@
 -- Done jobs are deleted after their retention (`VENTROS_JOB_RETENTION_HOURS`), for every
--- tenant, one batch per call.
+-- tenant, one batch per call; overdue and dead jobs are counted for `/metrics`.
 CREATE INDEX jobs_done ON jobs (updated_at) WHERE status = 'done';
+-- `/metrics` counts dead jobs on every scrape.
+CREATE INDEX jobs_dead ON jobs (updated_at) WHERE status = 'dead';
 
 CREATE FUNCTION ventros_prune_done_jobs(p_before timestamptz, p_limit integer)
     RETURNS bigint
@@ -10,4 +12,12 @@ CREATE FUNCTION ventros_prune_done_jobs(p_before timestamptz, p_limit integer)
           RETURNING 1)
           SELECT COUNT(*) FROM d $$;
 
-REVOKE ALL ON FUNCTION ventros_prune_done_jobs(timestamptz, integer) FROM PUBLIC;
+-- `/metrics`: overdue and dead jobs of every tenant.
+CREATE FUNCTION ventros_job_backlog(p_now timestamptz)
+    RETURNS TABLE (due bigint, oldest timestamptz, dead bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$ SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at <= p_now),
+                 (SELECT MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= p_now),
+                 (SELECT COUNT(*) FROM jobs WHERE status = 'dead') $$;
+
+REVOKE ALL ON FUNCTION ventros_prune_done_jobs(timestamptz, integer), ventros_job_backlog(timestamptz) FROM PUBLIC;

@@ -30,7 +30,8 @@ impl PgStore {
         let at = format!("'{}'::timestamptz", m.at.to_rfc3339());
         let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
         let contact =
-            format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone})");
+            // The same predicate as the store's lookup, so the partial phone index applies.
+            format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone} AND deleted_at IS NULL)");
         let chat = format!(
             "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
         );

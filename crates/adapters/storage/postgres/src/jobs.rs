@@ -6,10 +6,10 @@ use crate::store::{insert_events, paginate};
 use crate::{PgStore, begin_tenant, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
-use ventros_app::ports::{JobFinish, JobStore};
+use ventros_app::ports::{JobBacklog, JobFinish, JobStore};
 use ventros_domain::event::EventEnvelope;
 
 /// Done jobs deleted per statement when pruning.
@@ -136,6 +136,19 @@ impl JobStore for PgStore {
                 return Ok(total);
             }
         }
+    }
+
+    async fn job_backlog(&self, now: DateTime<Utc>) -> AppResult<JobBacklog> {
+        let r = sqlx::query("SELECT due, oldest, dead FROM ventros_job_backlog($1)")
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(JobBacklog {
+            due: r.try_get("due").map_err(db_err)?,
+            oldest_due: r.try_get("oldest").map_err(db_err)?,
+            dead: r.try_get("dead").map_err(db_err)?,
+        })
     }
 
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {

@@ -1,14 +1,14 @@
 //! Durable jobs on SQLite: one writer, so a claim is a single UPDATE … RETURNING.
 
-use crate::rows::{self, JOB_COLS, ms};
+use crate::rows::{self, JOB_COLS, ms, ts};
 use crate::store::{insert_events, paginate};
 use crate::{SqliteStore, db_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
-use ventros_app::ports::{JobFinish, JobStore};
+use ventros_app::ports::{JobBacklog, JobFinish, JobStore};
 use ventros_domain::event::EventEnvelope;
 
 /// Done jobs deleted per statement when pruning.
@@ -142,6 +142,26 @@ impl JobStore for SqliteStore {
                 return Ok(total);
             }
         }
+    }
+
+    async fn job_backlog(&self, now: DateTime<Utc>) -> AppResult<JobBacklog> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at <= ?1) AS due,
+                    (SELECT MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= ?1) AS oldest,
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS dead",
+        )
+        .bind(ms(now))
+        .fetch_one(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(JobBacklog {
+            due: r.try_get("due").map_err(db_err)?,
+            oldest_due: r
+                .try_get::<Option<i64>, _>("oldest")
+                .map_err(db_err)?
+                .map(ts),
+            dead: r.try_get("dead").map_err(db_err)?,
+        })
     }
 
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {

@@ -52,6 +52,13 @@ pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn S
                 .await
                 .map_err(anyhow::Error::msg)?;
             s.verify_rls_role().await.map_err(anyhow::Error::msg)?;
+            match s.autovacuum_enabled().await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "PostgreSQL runs with autovacuum off: tables get no statistics and queries slow down as they grow; turn it on (see docs/OPERATIONS.md)"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not check autovacuum"),
+            }
             Ok(Arc::new(s))
         }
         other => bail!(

@@ -36,6 +36,14 @@ async fn owner_role_is_refused_and_rls_hides_other_tenants() {
     owner.close().await;
 
     let app = PgStore::connect_with(db.app.clone(), 2).await.unwrap();
+    // The start-up autovacuum check reads the server's real setting.
+    let direct = sqlx::PgPool::connect_with(db.app.clone()).await.unwrap();
+    let shown: String = sqlx::query_scalar("SHOW autovacuum")
+        .fetch_one(&direct)
+        .await
+        .unwrap();
+    direct.close().await;
+    assert_eq!(app.autovacuum_enabled().await, Ok(shown == "on"));
     let store: Arc<dyn Store> = Arc::new(app.clone());
     let a = support::tenant(&store, "alpha").await;
     let _b = support::tenant(&store, "beta").await;

@@ -154,6 +154,19 @@ async fn pipelines_crud_validation_roles_and_events(app: &TestApp) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["details"]["fields"][0]["field"], "pipeline_id");
+    let (s, v) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/contacts/{missing}"),
+            Some(k),
+            Some(json!({"pipeline_id": missing})),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "a missing contact is 404 whatever the body: {v}"
+    );
     let ana = ok(
         app,
         Method::POST,

@@ -110,10 +110,10 @@ pub async fn update_contact(
     if let Some(t) = &patch.tags {
         patch.tags = Some(validate_tags(t)?);
     }
+    let mut c = get_contact(store, actor, id).await?;
     if let Some(p) = patch.pipeline_id {
         check_pipeline(store, actor.scope, p).await?;
     }
-    let mut c = get_contact(store, actor, id).await?;
     let now = clock.now();
     let changed = patch.apply(&mut c, now)?;
     if changed.contains(&"phone") {

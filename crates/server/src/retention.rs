@@ -3,23 +3,27 @@
 
 use std::sync::Arc;
 use tokio::sync::watch;
+use ventros_app::error::AppResult;
 use ventros_app::ports::{Clock, Store};
+
+fn report(what: &str, outcome: AppResult<u64>) {
+    match outcome {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, what, "pruned"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, what, "pruning failed"),
+    }
+}
 
 /// One pruning pass at `clock`'s now.
 pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, job_retention_hours: u32) {
     let now = clock.now();
     let keys_before = now - chrono::Duration::hours(ventros_http::IDEMPOTENCY_RETENTION_HOURS);
-    match store.prune_idempotency(keys_before).await {
-        Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned idempotency keys"),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
-    }
+    report(
+        "idempotency keys",
+        store.prune_idempotency(keys_before).await,
+    );
     let jobs_before = now - chrono::Duration::hours(i64::from(job_retention_hours));
-    match store.prune_done_jobs(jobs_before).await {
-        Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned done jobs"),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "pruning done jobs failed"),
-    }
+    report("done jobs", store.prune_done_jobs(jobs_before).await);
 }
 
 /// Prunes at start and then hourly, until shutdown.
@@ -39,5 +43,128 @@ pub async fn run(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+    use ventros_app::ports::{AccessStore, FixedClock, IdempotencyClaim, JobFinish, JobStore};
+    use ventros_domain::ids::TenantId;
+    use ventros_domain::job::{Job, JobStatus};
+    use ventros_domain::tenancy::Scope;
+    use ventros_storage_sqlite::SqliteStore;
+
+    /// The pass turns the retention hours into the two cut-offs: keys go after 24 h, done
+    /// jobs after the configured hours, pending jobs never.
+    #[tokio::test]
+    async fn a_pass_prunes_keys_after_a_day_and_done_jobs_after_their_retention() {
+        let dir = std::env::temp_dir().join(format!("ventros-retention-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}/r.db?mode=rwc", dir.display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap();
+        let scope = Scope {
+            tenant_id: TenantId::new(),
+            project_id: ventros_domain::ids::ProjectId::new(),
+        };
+        for key in ["finished", "waiting"] {
+            let due = if key == "finished" {
+                t0
+            } else {
+                t0 + Duration::days(30)
+            };
+            store
+                .arm_job(&Job::pending(
+                    scope,
+                    "test.kind",
+                    key.into(),
+                    serde_json::json!({}),
+                    due,
+                    t0,
+                ))
+                .await
+                .unwrap();
+        }
+        let claimed = store
+            .claim_jobs(10, t0, t0 + Duration::seconds(60))
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .finish_job(&claimed[0], &JobFinish::Done, t0)
+                .await
+                .unwrap()
+        );
+        let claim = |at| {
+            let store = store.clone();
+            async move {
+                store
+                    .claim_idempotency(
+                        scope.tenant_id,
+                        "api_key:1",
+                        "k1",
+                        "h",
+                        at,
+                        t0 - Duration::days(1),
+                    )
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(claim(t0).await, IdempotencyClaim::Claimed);
+        let keys = |s: &SqliteStore| {
+            let s = s.clone();
+            async move {
+                let mut v: Vec<(String, JobStatus)> = s
+                    .list_jobs(
+                        scope.tenant_id,
+                        None,
+                        ventros_app::page::PageRequest::first(10),
+                    )
+                    .await
+                    .unwrap()
+                    .data
+                    .into_iter()
+                    .map(|j| (j.key, j.status))
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(&b.0));
+                v
+            }
+        };
+        let both = vec![
+            ("finished".to_string(), JobStatus::Done),
+            ("waiting".to_string(), JobStatus::Pending),
+        ];
+
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(23)), 168).await;
+        assert_eq!(
+            claim(t0 + Duration::hours(23)).await,
+            IdempotencyClaim::InProgress,
+            "kept a day"
+        );
+        assert_eq!(keys(&store).await, both);
+
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(167)), 168).await;
+        assert_eq!(
+            claim(t0 + Duration::hours(167)).await,
+            IdempotencyClaim::Claimed,
+            "the key went after 24 h"
+        );
+        assert_eq!(keys(&store).await, both, "the done job is kept 168 h");
+
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(169)), 168).await;
+        assert_eq!(
+            keys(&store).await,
+            vec![("waiting".to_string(), JobStatus::Pending)],
+            "done jobs go after their retention, pending ones never"
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

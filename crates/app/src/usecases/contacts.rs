@@ -111,7 +111,7 @@ pub async fn update_contact(
         patch.tags = Some(validate_tags(t)?);
     }
     let mut c = get_contact(store, actor, id).await?;
-    if let Some(p) = patch.pipeline_id {
+    if let Some(p) = patch.pipeline_id.filter(|p| *p != c.pipeline_id) {
         check_pipeline(store, actor.scope, p).await?;
     }
     let now = clock.now();

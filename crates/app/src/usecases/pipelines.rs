@@ -75,22 +75,17 @@ pub async fn update_pipeline(
         .map(validate_timeout_override)
         .transpose()?;
     let mut p = get_pipeline(store, actor, id).await?;
-    let before = p.clone();
-    if let Some(n) = name {
-        p.name = n;
-    }
-    if let Some(t) = timeout {
-        p.session_timeout_seconds = t;
-    }
-    if p == before {
-        return Ok(p);
-    }
     let mut changed = Vec::new();
-    if p.name != before.name {
+    if let Some(n) = name.filter(|n| *n != p.name) {
+        p.name = n;
         changed.push("name");
     }
-    if p.session_timeout_seconds != before.session_timeout_seconds {
+    if let Some(t) = timeout.filter(|t| *t != p.session_timeout_seconds) {
+        p.session_timeout_seconds = t;
         changed.push("session_timeout_seconds");
+    }
+    if changed.is_empty() {
+        return Ok(p);
     }
     let now = clock.now();
     p.updated_at = now;

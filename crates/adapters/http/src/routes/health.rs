@@ -44,21 +44,18 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
         DB_POOL_IDLE, DB_POOL_OPEN, JOBS_DEAD, JOBS_DUE, JOBS_LAG, OUTBOX_LAG, OUTBOX_PENDING,
     };
     let now = s.clock.now();
+    // Seconds since the oldest waiting item; 0 when nothing waits.
+    let age = |oldest: Option<chrono::DateTime<chrono::Utc>>| {
+        oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
+    };
     if let Ok(b) = s.store.job_backlog(now).await {
         metrics::gauge!(JOBS_DUE).set(b.due as f64);
-        let lag = b
-            .oldest_due
-            .map(|t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
-            .unwrap_or(0.0);
-        metrics::gauge!(JOBS_LAG).set(lag);
+        metrics::gauge!(JOBS_LAG).set(age(b.oldest_due));
         metrics::gauge!(JOBS_DEAD).set(b.dead as f64);
     }
     if let Ok((pending, oldest)) = s.store.outbox_backlog().await {
         metrics::gauge!(OUTBOX_PENDING).set(pending as f64);
-        let lag = oldest
-            .map(|t| (s.clock.now() - t).num_milliseconds().max(0) as f64 / 1000.0)
-            .unwrap_or(0.0);
-        metrics::gauge!(OUTBOX_LAG).set(lag);
+        metrics::gauge!(OUTBOX_LAG).set(age(oldest));
     }
     let (open, idle) = s.store.pool_state();
     metrics::gauge!(DB_POOL_OPEN).set(f64::from(open));

@@ -434,17 +434,14 @@ impl IngestTx for PgIngestTx {
         &mut self,
         pipeline: ventros_domain::ids::PipelineId,
     ) -> AppResult<Option<i64>> {
-        let row = sqlx::query("SELECT session_timeout_seconds FROM pipelines WHERE tenant_id = $1 AND project_id = $2 AND id = $3")
+        let over: Option<Option<i64>> = sqlx::query_scalar("SELECT session_timeout_seconds FROM pipelines WHERE tenant_id = $1 AND project_id = $2 AND id = $3")
             .bind(self.t())
             .bind(self.scope.project_id.0)
             .bind(pipeline.0)
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(db_err)?;
-        row.map(|r| r.try_get::<Option<i64>, _>(0))
-            .transpose()
-            .map(Option::flatten)
-            .map_err(db_err)
+        Ok(over.flatten())
     }
 
     async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()> {

@@ -475,17 +475,14 @@ impl IngestTx for SqliteIngestTx {
         pipeline: ventros_domain::ids::PipelineId,
     ) -> AppResult<Option<i64>> {
         let (t, p) = (self.t(), self.scope.project_id.0);
-        let row = sqlx::query("SELECT session_timeout_seconds FROM pipelines WHERE tenant_id = ? AND project_id = ? AND id = ?")
+        let over: Option<Option<i64>> = sqlx::query_scalar("SELECT session_timeout_seconds FROM pipelines WHERE tenant_id = ? AND project_id = ? AND id = ?")
             .bind(t)
             .bind(p)
             .bind(pipeline.0)
             .fetch_optional(self.conn()?)
             .await
             .map_err(db_err)?;
-        row.map(|r| r.try_get::<Option<i64>, _>(0))
-            .transpose()
-            .map(Option::flatten)
-            .map_err(db_err)
+        Ok(over.flatten())
     }
 
     async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()> {

@@ -1,7 +1,6 @@
 //! Ventros use cases and the ports (traits) they need. One use case per file.
 
 pub mod actor;
-pub mod bench;
 pub mod error;
 pub mod gateway;
 pub mod login_throttle;

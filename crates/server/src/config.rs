@@ -35,11 +35,6 @@ pub enum Command {
         #[command(subcommand)]
         command: MetricsCommand,
     },
-    /// Measure throughput and latency against a same-run baseline.
-    Bench {
-        #[command(subcommand)]
-        command: BenchCommand,
-    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,46 +63,6 @@ pub enum MetricsCommand {
         /// Only compare; write nothing. Exits with status 1 when any figure differs.
         #[arg(long)]
         check: bool,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum BenchCommand {
-    /// Post N distinct WAHA `message` webhooks over HTTP with C clients, then run a bare-SQL
-    /// baseline doing the same writes on the same engine.
-    Ingest {
-        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
-        #[arg(long, default_value = "sqlite")]
-        backend: String,
-        #[arg(long, default_value_t = 2000)]
-        messages: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        /// Alternating Ventros/baseline rounds; the median ratio is reported.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// A PostgreSQL URL of a role that may create databases and roles; a throwaway
-        /// database is created and dropped.
-        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
-        postgres_admin_url: Option<String>,
-    },
-    /// Arm inactivity timers for N active sessions through the ingest path (vs the bare-SQL
-    /// ingest baseline), then expire them all with the job runner (vs the same runner draining
-    /// as many no-op jobs).
-    Timers {
-        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
-        #[arg(long, default_value = "sqlite")]
-        backend: String,
-        #[arg(long, default_value_t = 100_000)]
-        sessions: usize,
-        /// Concurrent ingest callers while arming.
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        /// Job runners draining the timers.
-        #[arg(long, default_value_t = 2)]
-        workers: usize,
-        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
-        postgres_admin_url: Option<String>,
     },
 }
 

@@ -1,7 +1,5 @@
 //! The composition root: the only place that knows concrete adapters.
 
-pub mod bench;
-pub mod bench_timers;
 pub mod config;
 pub mod retention;
 mod store_factory;

@@ -2,7 +2,7 @@ use anyhow::Context;
 use clap::Parser;
 use ventros_app::ports::SystemClock;
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
-use ventros_server::config::{BenchCommand, Cli, Command, MetricsCommand, TenantCommand};
+use ventros_server::config::{Cli, Command, MetricsCommand, TenantCommand};
 use ventros_server::{Roles, open_store, shutdown_signal, start};
 
 fn init_logging(format: &str) {
@@ -96,48 +96,6 @@ async fn main() -> anyhow::Result<()> {
             if check && out.differing > 0 {
                 std::process::exit(1);
             }
-            Ok(())
-        }
-        Command::Bench {
-            command:
-                BenchCommand::Ingest {
-                    backend,
-                    messages,
-                    concurrency,
-                    rounds,
-                    postgres_admin_url,
-                },
-        } => {
-            let report = ventros_server::bench::ingest(
-                &backend,
-                messages,
-                concurrency,
-                rounds,
-                postgres_admin_url.as_deref(),
-            )
-            .await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::Bench {
-            command:
-                BenchCommand::Timers {
-                    backend,
-                    sessions,
-                    concurrency,
-                    workers,
-                    postgres_admin_url,
-                },
-        } => {
-            let report = ventros_server::bench_timers::timers(
-                &backend,
-                sessions,
-                concurrency,
-                workers,
-                postgres_admin_url.as_deref(),
-            )
-            .await?;
-            println!("{report}");
             Ok(())
         }
     }

@@ -5,7 +5,6 @@
 //! rows first runs `set_config('app.tenant_id', …, true)`.
 
 mod access;
-mod baseline;
 mod crm;
 mod ingest;
 mod jobs;
@@ -109,6 +108,11 @@ impl PgStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// The connection pool, for tools that compare bare SQL with the store.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     pub fn pool_size(&self) -> (u32, usize) {

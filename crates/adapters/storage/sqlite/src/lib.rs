@@ -1,7 +1,6 @@
 //! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
 
 mod access;
-mod baseline;
 mod crm;
 mod group_commit;
 mod ingest;
@@ -101,6 +100,11 @@ impl SqliteStore {
             .await
             .and_then(|r| r.try_get(0))
             .map_err(|e| e.to_string())
+    }
+
+    /// The writer pool (one connection), for tools that compare bare SQL with the store.
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.write
     }
 
     pub async fn close(&self) {

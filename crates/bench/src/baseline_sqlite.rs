@@ -1,13 +1,11 @@
-//! The bare-SQL baseline for `ventros bench ingest`: the hot path's writes (delivery log,
+//! The bare-SQL baseline for `ventros-bench ingest`: the hot path's writes (delivery log,
 //! contact, chat, session, message, counters, the session's inactivity timer, one outbox row)
 //! in one transaction sent as
 //! one batch, with no application logic around it.
 
-use crate::{SqliteStore, db_err};
+use crate::db::BaselineMessage;
 use sqlx::{AssertSqlSafe, Executor};
 use uuid::Uuid;
-use ventros_app::bench::BaselineMessage;
-use ventros_app::error::AppResult;
 use ventros_domain::ids::ChannelId;
 use ventros_domain::tenancy::Scope;
 
@@ -19,30 +17,29 @@ fn blob(u: Uuid) -> String {
     format!("X'{}'", u.simple())
 }
 
-impl SqliteStore {
-    pub async fn baseline_ingest(
-        &self,
-        scope: Scope,
-        channel: ChannelId,
-        m: &BaselineMessage,
-    ) -> AppResult<()> {
-        let (t, p, ch) = (
-            blob(scope.tenant_id.0),
-            blob(scope.project_id.0),
-            blob(channel.0),
-        );
-        let at = m.at.timestamp_millis();
-        let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
-        let contact =
+pub(crate) async fn ingest(
+    pool: &sqlx::SqlitePool,
+    scope: Scope,
+    channel: ChannelId,
+    m: &BaselineMessage,
+) -> anyhow::Result<()> {
+    let (t, p, ch) = (
+        blob(scope.tenant_id.0),
+        blob(scope.project_id.0),
+        blob(channel.0),
+    );
+    let at = m.at.timestamp_millis();
+    let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
+    let contact =
             // The same predicate as the store's lookup, so the partial phone index applies.
             format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone} AND deleted_at IS NULL)");
-        let chat = format!(
-            "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
-        );
-        let session = format!(
-            "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
-        );
-        let sql = format!(
+    let chat = format!(
+        "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
+    );
+    let session = format!(
+        "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
+    );
+    let sql = format!(
             "BEGIN IMMEDIATE;
             INSERT INTO inbound_deliveries (id, tenant_id, project_id, channel_id, dedupe_key, event_name, outcome, body, received_at)
                 VALUES ({id1}, {t}, {p}, {ch}, {key}, 'message', 'processed', '{{}}', {at}) ON CONFLICT DO NOTHING;
@@ -82,11 +79,10 @@ impl SqliteStore {
             key = lit(&m.dedupe_key),
             body = lit(&m.body),
         );
-        let mut conn = self.write.acquire().await.map_err(db_err)?;
-        if let Err(e) = conn.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
-            let _ = conn.execute("ROLLBACK").await;
-            return Err(db_err(e));
-        }
-        Ok(())
+    let mut conn = pool.acquire().await?;
+    if let Err(e) = conn.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(e.into());
     }
+    Ok(())
 }

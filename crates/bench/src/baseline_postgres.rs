@@ -1,13 +1,11 @@
-//! The bare-SQL baseline for `ventros bench ingest`: the hot path's writes (delivery log,
+//! The bare-SQL baseline for `ventros-bench ingest`: the hot path's writes (delivery log,
 //! contact, chat, session, message, counters, the session's inactivity timer, one outbox row)
 //! in one transaction sent as
 //! one round trip (simple query protocol), under the same RLS role, with no application logic.
 
-use crate::{PgStore, db_err};
+use crate::db::BaselineMessage;
 use sqlx::{AssertSqlSafe, Executor};
 use uuid::Uuid;
-use ventros_app::bench::BaselineMessage;
-use ventros_app::error::AppResult;
 use ventros_domain::ids::ChannelId;
 use ventros_domain::tenancy::Scope;
 
@@ -19,26 +17,25 @@ fn id(u: Uuid) -> String {
     format!("'{u}'::uuid")
 }
 
-impl PgStore {
-    pub async fn baseline_ingest(
-        &self,
-        scope: Scope,
-        channel: ChannelId,
-        m: &BaselineMessage,
-    ) -> AppResult<()> {
-        let (t, p, ch) = (id(scope.tenant_id.0), id(scope.project_id.0), id(channel.0));
-        let at = format!("'{}'::timestamptz", m.at.to_rfc3339());
-        let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
-        let contact =
+pub(crate) async fn ingest(
+    pool: &sqlx::PgPool,
+    scope: Scope,
+    channel: ChannelId,
+    m: &BaselineMessage,
+) -> anyhow::Result<()> {
+    let (t, p, ch) = (id(scope.tenant_id.0), id(scope.project_id.0), id(channel.0));
+    let at = format!("'{}'::timestamptz", m.at.to_rfc3339());
+    let (phone, chat_wa, raw) = (lit(&m.phone), lit(&m.wa_chat_id), lit(&m.raw_id));
+    let contact =
             // The same predicate as the store's lookup, so the partial phone index applies.
             format!("(SELECT id FROM contacts WHERE tenant_id = {t} AND phone = {phone} AND deleted_at IS NULL)");
-        let chat = format!(
-            "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
-        );
-        let session = format!(
-            "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
-        );
-        let sql = format!(
+    let chat = format!(
+        "(SELECT id FROM chats WHERE tenant_id = {t} AND channel_id = {ch} AND wa_chat_id = {chat_wa})"
+    );
+    let session = format!(
+        "(SELECT id FROM sessions WHERE tenant_id = {t} AND chat_id = {chat} AND status = 'active')"
+    );
+    let sql = format!(
             "BEGIN;
             SELECT set_config('app.tenant_id', '{tenant}', true);
             INSERT INTO inbound_deliveries (id, tenant_id, project_id, channel_id, dedupe_key, event_name, outcome, body, received_at)
@@ -80,11 +77,10 @@ impl PgStore {
             key = lit(&m.dedupe_key),
             body = lit(&m.body),
         );
-        let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        if let Err(e) = conn.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
-            let _ = conn.execute("ROLLBACK").await;
-            return Err(db_err(e));
-        }
-        Ok(())
+    let mut conn = pool.acquire().await?;
+    if let Err(e) = conn.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(e.into());
     }
+    Ok(())
 }

@@ -1,16 +1,16 @@
-//! `ventros bench timers`: inactivity timers for N active sessions. Arming is measured on the
+//! `ventros-bench timers`: inactivity timers for N active sessions. Arming is measured on the
 //! ingest path (every message re-arms its session's timer and its chat's message group) against
 //! the bare-SQL ingest baseline; expiry is measured by the job runner ending every session
 //! against the same runner draining as many no-op jobs (the bare job machinery), both in the
 //! same run on the same engine.
 
-use crate::bench::{BODY, Db, drive, tenant_and_channel};
+use crate::db::{BODY, BaselineMessage, Db, tenant_and_channel};
+use crate::measure::{drive, ms};
 use anyhow::bail;
 use async_trait::async_trait;
 use chrono::{Duration as Span, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use ventros_app::bench::BaselineMessage;
 use ventros_app::error::AppResult;
 use ventros_app::gateway::WebhookDecoder;
 use ventros_app::ports::{Clock, FixedClock, JobFinish, JobHandler, Store};
@@ -80,7 +80,6 @@ pub async fn timers(
     workers: usize,
     pg_admin: Option<&str>,
 ) -> anyhow::Result<String> {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let now = Utc::now();
     // Messages an hour old: every session's 30-minute timer is due once they are in.
     let sent = now - Span::hours(1);

@@ -1,0 +1,98 @@
+//! `ventros-bench`: runs one benchmark and prints its report.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ventros-bench",
+    version,
+    about = "Ventros benchmarks: each prints ratios against a baseline measured in the same run"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Subcommand, Debug)]
+enum Bench {
+    /// Post N distinct WAHA `message` webhooks over HTTP with C clients, then run a bare-SQL
+    /// baseline doing the same writes on the same engine.
+    Ingest {
+        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Messages per round.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Concurrent HTTP clients (and baseline callers).
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Alternating Ventros/baseline rounds; the median ratio is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// A PostgreSQL URL of a role that may create databases and roles; a throwaway
+        /// database is created and dropped.
+        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
+        postgres_admin_url: Option<String>,
+    },
+    /// Arm inactivity timers for N active sessions through the ingest path (vs the bare-SQL
+    /// ingest baseline), then expire them all with the job runner (vs the same runner draining
+    /// as many no-op jobs).
+    Timers {
+        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Active sessions to arm and expire.
+        #[arg(long, default_value_t = 100_000)]
+        sessions: usize,
+        /// Concurrent ingest callers while arming.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Job runners draining the timers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// A PostgreSQL URL of a role that may create databases and roles.
+        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
+        postgres_admin_url: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let report = match Cli::parse().command {
+        Bench::Ingest {
+            backend,
+            messages,
+            concurrency,
+            rounds,
+            postgres_admin_url,
+        } => {
+            ventros_bench::ingest::ingest(
+                &backend,
+                messages,
+                concurrency,
+                rounds,
+                postgres_admin_url.as_deref(),
+            )
+            .await?
+        }
+        Bench::Timers {
+            backend,
+            sessions,
+            concurrency,
+            workers,
+            postgres_admin_url,
+        } => {
+            ventros_bench::timers::timers(
+                &backend,
+                sessions,
+                concurrency,
+                workers,
+                postgres_admin_url.as_deref(),
+            )
+            .await?
+        }
+    };
+    println!("{report}");
+    Ok(())
+}

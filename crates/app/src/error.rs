@@ -21,8 +21,13 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("storage unavailable: {0}")]
     Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A fault of Ventros or its storage, never of the caller; `source` keeps the cause.
+    #[error("internal error: {message}")]
+    Internal {
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl From<DomainError> for AppError {
@@ -41,6 +46,25 @@ impl AppError {
         AppError::Conflict {
             code,
             message: message.into(),
+        }
+    }
+
+    /// An internal fault described by `message`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        AppError::Internal {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An internal fault caused by `source`.
+    pub fn internal_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal {
+            message: message.into(),
+            source: Some(Box::new(source)),
         }
     }
 

@@ -62,7 +62,7 @@ impl LoginThrottle {
 }
 
 fn poisoned() -> AppError {
-    AppError::Internal("login throttle lock poisoned".into())
+    AppError::internal("login throttle lock poisoned")
 }
 
 #[cfg(test)]

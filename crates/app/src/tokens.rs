@@ -72,7 +72,7 @@ impl TokenService {
             exp: now.timestamp() + self.ttl_secs,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| AppError::Internal(format!("token signing failed: {e}")))
+            .map_err(|e| AppError::internal_from("token signing failed", e))
     }
 
     /// Checks signature, algorithm, issuer, audience and expiry (against `now`, so tests

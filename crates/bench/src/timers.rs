@@ -12,7 +12,7 @@ use chrono::{Duration as Span, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ventros_app::error::AppResult;
-use ventros_app::gateway::WebhookDecoder;
+use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, FixedClock, JobFinish, JobHandler, Store};
 use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::EventContext;

@@ -51,7 +51,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use chrono::{Duration, TimeZone, Utc};
-    use ventros_app::ports::{AccessStore, FixedClock, IdempotencyClaim, JobFinish, JobStore};
+    use ventros_app::ports::{FixedClock, IdempotencyClaim, IdempotencyStore, JobFinish, JobStore};
     use ventros_domain::ids::TenantId;
     use ventros_domain::job::{Job, JobStatus};
     use ventros_domain::tenancy::Scope;

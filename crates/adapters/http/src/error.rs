@@ -82,7 +82,7 @@ impl ApiError {
                     "storage is unavailable; retry shortly".into(),
                     json!(null),
                 ),
-                AppError::Internal(_) => (
+                AppError::Internal { .. } => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "internal error".into(),
@@ -117,11 +117,26 @@ impl ApiError {
     }
 }
 
+/// An error and its causes, `outer: inner: …`, for the log.
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, details) = self.parts();
-        if let ApiError::App(AppError::Internal(detail) | AppError::Unavailable(detail)) = &self {
-            tracing::error!(code, detail = %detail, "request failed");
+        if let ApiError::App(e @ (AppError::Internal { .. } | AppError::Unavailable(_))) = &self {
+            tracing::error!(code, error = %ErrorChain(e), "request failed");
         }
         let mut resp = (
             status,

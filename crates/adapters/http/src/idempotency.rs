@@ -98,9 +98,10 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
                 Ok(b) => b,
                 Err(e) => {
                     let _ = s.store.release_idempotency(tenant, &who, &key).await;
-                    return ApiError::from(AppError::Internal(format!(
-                        "response too large to keep for Idempotency-Key: {e}"
-                    )))
+                    return ApiError::from(AppError::internal_from(
+                        "response too large to keep for Idempotency-Key",
+                        e,
+                    ))
                     .into_response();
                 }
             };

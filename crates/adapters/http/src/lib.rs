@@ -17,7 +17,7 @@ pub use routes::{api, router};
 
 use std::sync::Arc;
 use tokio::sync::Notify;
-use ventros_app::gateway::WebhookDecoder;
+use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, Store};
 use ventros_app::usecases::login::Auth;
 

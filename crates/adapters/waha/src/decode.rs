@@ -6,9 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use ventros_app::gateway::{
-    DecodeError, GroupChange, InboundDelivery, InboundEvent, InboundMessage, WebhookDecoder,
-};
+use ventros_app::gateway::{GroupChange, InboundDelivery, InboundEvent, InboundMessage};
+use ventros_app::ports::{DecodeError, WebhookDecoder};
 use ventros_domain::message::{ContentHints, ContentType, DeliveryStatus, Media};
 use ventros_domain::wa_id::{Jid, WaMessageKey};
 

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every WAHA fixture must decode, and each kind must decode to what it means.
 
-use ventros_app::gateway::{InboundEvent, WebhookDecoder};
+use ventros_app::gateway::InboundEvent;
+use ventros_app::ports::WebhookDecoder;
 use ventros_domain::message::{ContentType, DeliveryStatus};
 use ventros_testkit::{fixture, fixture_names};
 use ventros_waha::WahaDecoder;

@@ -5,24 +5,32 @@ use chrono::{DateTime, Utc};
 use ventros_domain::agent::Agent;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{AgentId, ApiKeyId, ProjectId, TenantId, UserId};
-use ventros_domain::tenancy::{ApiKey, Project, Scope, User};
+use ventros_domain::tenancy::{ApiKey, Project, Role, Scope, Tenant, User};
 
-/// What a stored idempotency key says about a new request carrying it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IdempotencyClaim {
-    /// First use: the caller runs the request and then records the response.
-    Claimed,
-    /// Seen with the same request: this is the response to send again.
-    Replay { status: u16, body: Vec<u8> },
-    /// Seen with a different request.
-    Mismatch,
-    /// The first request with this key is still running.
-    InProgress,
+/// A new tenant with its first project, admin and API key, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub tenant: Tenant,
+    pub project: Project,
+    pub admin: User,
+    pub api_key: ApiKey,
+    pub event: EventEnvelope,
 }
 
-/// Users, API keys, projects, agents and idempotency keys.
+/// Who an API key speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiKeyPrincipal {
+    pub scope: Scope,
+    pub role: Role,
+    pub key_id: ApiKeyId,
+}
+
+/// Tenants, users, API keys, projects and agents: who may act, and as whom.
 #[async_trait]
 pub trait AccessStore: Send + Sync {
+    async fn create_tenant(&self, t: &NewTenant) -> AppResult<()>;
+    /// Looks up an unrevoked API key by hash, across tenants.
+    async fn find_api_key(&self, key_hash: &str) -> AppResult<Option<ApiKeyPrincipal>>;
     /// The user with this email in any tenant (emails are unique across tenants).
     async fn find_login(&self, email: &str) -> AppResult<Option<User>>;
     async fn get_user(&self, tenant: TenantId, id: UserId) -> AppResult<Option<User>>;
@@ -58,29 +66,4 @@ pub trait AccessStore: Send + Sync {
     async fn update_agent(&self, a: &Agent, event: &EventEnvelope) -> AppResult<()>;
     async fn get_agent(&self, scope: Scope, id: AgentId) -> AppResult<Option<Agent>>;
     async fn list_agents(&self, scope: Scope, page: PageRequest) -> AppResult<Page<Agent>>;
-
-    /// Claims `key` for `actor`, or says what an earlier request with it got. A claim older
-    /// than `stale_before` that never finished is taken over (its request died).
-    async fn claim_idempotency(
-        &self,
-        tenant: TenantId,
-        actor: &str,
-        key: &str,
-        request_hash: &str,
-        now: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> AppResult<IdempotencyClaim>;
-    /// Stores the response of a claimed key.
-    async fn finish_idempotency(
-        &self,
-        tenant: TenantId,
-        actor: &str,
-        key: &str,
-        status: u16,
-        body: &[u8],
-    ) -> AppResult<()>;
-    /// Drops a claim whose request failed on the server, so that a retry runs again.
-    async fn release_idempotency(&self, tenant: TenantId, actor: &str, key: &str) -> AppResult<()>;
-    /// Deletes keys created before `before`; returns how many.
-    async fn prune_idempotency(&self, before: DateTime<Utc>) -> AppResult<u64>;
 }

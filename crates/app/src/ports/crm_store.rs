@@ -2,17 +2,13 @@ use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ventros_domain::channel::Channel;
 use ventros_domain::contact::Contact;
 use ventros_domain::event::EventEnvelope;
-use ventros_domain::ids::{
-    AgentId, ChannelId, ChatId, ContactId, MessageId, NoteId, PipelineId, SessionId, TenantId,
-};
-use ventros_domain::message::{Direction, Message};
+use ventros_domain::ids::{ContactId, NoteId, PipelineId, SessionId, TenantId};
 use ventros_domain::note::Note;
 use ventros_domain::phone::Phone;
-use ventros_domain::session::{Session, SessionStatus};
 use ventros_domain::tenancy::Scope;
+use ventros_domain::timeline::ContactEvent;
 
 /// Time-ordered lists can be read oldest or newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,37 +91,21 @@ fn escape_like(s: &str) -> String {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct MessageFilter {
-    pub chat_id: Option<ChatId>,
-    pub session_id: Option<SessionId>,
-    pub contact_id: Option<ContactId>,
-    pub channel_id: Option<ChannelId>,
-    pub direction: Option<Direction>,
-    pub sent_after: Option<DateTime<Utc>>,
-    pub sent_before: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Default)]
 pub struct NoteFilter {
     pub contact_id: Option<ContactId>,
     pub session_id: Option<SessionId>,
 }
 
-/// Filters shared by chats and sessions lists.
 #[derive(Debug, Clone, Default)]
-pub struct ConversationFilter {
-    pub contact_id: Option<ContactId>,
-    pub channel_id: Option<ChannelId>,
-    pub chat_id: Option<ChatId>,
-    pub status: Option<SessionStatus>,
-    pub agent_id: Option<AgentId>,
-    pub after: Option<DateTime<Utc>>,
-    pub before: Option<DateTime<Utc>>,
+pub struct ContactEventFilter {
+    pub event_type: Option<String>,
+    pub category: Option<String>,
 }
 
-/// Contacts, notes, channels and the conversation reads behind the REST API.
+/// Contacts, their notes and their timeline.
 #[async_trait]
 pub trait CrmStore: Send + Sync {
+    async fn get_contact(&self, scope: Scope, id: ContactId) -> AppResult<Option<Contact>>;
     /// Inserts a contact; a soft-deleted contact with the same phone is replaced by it.
     async fn insert_contact(&self, c: &Contact, event: &EventEnvelope) -> AppResult<()>;
     /// Writes the editable fields of each contact, and the events, in one transaction.
@@ -160,23 +140,11 @@ pub trait CrmStore: Send + Sync {
         event: &EventEnvelope,
     ) -> AppResult<bool>;
 
-    async fn list_channels(&self, scope: Scope, page: PageRequest) -> AppResult<Page<Channel>>;
-    async fn update_channel(&self, c: &Channel, events: &[EventEnvelope]) -> AppResult<()>;
-    /// Soft-deletes the channel: its chats and messages stay readable.
-    async fn delete_channel(
+    async fn list_contact_events(
         &self,
         scope: Scope,
-        id: ChannelId,
-        at: DateTime<Utc>,
-        event: &EventEnvelope,
-    ) -> AppResult<bool>;
-
-    async fn find_messages(
-        &self,
-        scope: Scope,
-        f: &MessageFilter,
+        contact: ContactId,
+        f: &ContactEventFilter,
         page: PageRequest,
-    ) -> AppResult<Page<Message>>;
-    async fn get_message(&self, scope: Scope, id: MessageId) -> AppResult<Option<Message>>;
-    async fn get_session(&self, scope: Scope, id: SessionId) -> AppResult<Option<Session>>;
+    ) -> AppResult<Page<ContactEvent>>;
 }

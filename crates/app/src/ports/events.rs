@@ -1,16 +1,6 @@
 use crate::error::AppResult;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use ventros_domain::event::EventEnvelope;
-
-/// An outbox row claimed by the relay.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxRow {
-    pub seq: i64,
-    pub envelope: EventEnvelope,
-    pub attempts: i32,
-    pub created_at: DateTime<Utc>,
-}
 
 /// Something that reacts to events. Delivery is at-least-once, so a consumer must be
 /// idempotent on (event id, consumer name).

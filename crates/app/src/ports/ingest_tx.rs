@@ -8,6 +8,7 @@ use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
 use ventros_domain::message_group::MessageGroup;
 use ventros_domain::session::{Session, SessionTouch};
+use ventros_domain::tenancy::Scope;
 
 /// An inbound webhook delivery as logged, whatever became of it.
 #[derive(Debug, Clone)]
@@ -35,6 +36,12 @@ pub struct MessageRef {
     pub body: Option<String>,
     pub deleted: bool,
     pub reactions: serde_json::Value,
+}
+
+/// Where ingest starts its unit of work.
+#[async_trait]
+pub trait IngestStore: Send + Sync {
+    async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>>;
 }
 
 /// One ingest transaction, scoped to one tenant. Nothing is visible to others until

@@ -2,10 +2,8 @@ use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ventros_domain::event::EventEnvelope;
-use ventros_domain::ids::{JobId, SessionId, TenantId};
+use ventros_domain::ids::{JobId, TenantId};
 use ventros_domain::job::{Job, JobStatus};
-use ventros_domain::tenancy::Scope;
 
 /// How a claimed run ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,20 +63,6 @@ pub trait JobStore: Send + Sync {
     async fn job_backlog(&self, now: DateTime<Utc>) -> AppResult<JobBacklog>;
     /// Makes a dead job pending again, due now, with its attempts reset.
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
-    /// Ends an active session if its last activity is still `last_message_at` (fire then
-    /// check, atomically), with the event and arming `then` (its metrics job); `false`
-    /// when it changed or already ended.
-    #[allow(clippy::too_many_arguments)]
-    async fn end_session(
-        &self,
-        scope: Scope,
-        id: SessionId,
-        last_message_at: Option<DateTime<Utc>>,
-        ended_at: DateTime<Utc>,
-        reason: &str,
-        event: &EventEnvelope,
-        then: &Job,
-    ) -> AppResult<bool>;
 }
 
 /// Runs one kind of job. Errors are retried with backoff, then dead-lettered.

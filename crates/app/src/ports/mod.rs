@@ -1,27 +1,36 @@
-//! Ports: what use cases need from the outside world.
+//! Ports: what use cases and workers need from the outside world. Each store trait is one
+//! capability; `Store` is all of them, for the composition root.
 
 mod access_store;
+mod channel_store;
 mod clock;
+mod conversation_store;
 mod crm_store;
 mod events;
+mod idempotency_store;
 mod ingest_tx;
 mod job_store;
 mod message_group_store;
 mod metrics_store;
+mod outbox_store;
 mod pipeline_store;
 mod session_store;
 mod store;
+mod webhook_decoder;
 
-pub use access_store::{AccessStore, IdempotencyClaim};
+pub use access_store::{AccessStore, ApiKeyPrincipal, NewTenant};
+pub use channel_store::{ChannelStore, WebhookChannel};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use crm_store::{
-    ContactFilter, ConversationFilter, CrmStore, MessageFilter, NoteFilter, SortKey,
-};
-pub use events::{EventConsumer, EventPublisher, OutboxRow};
-pub use ingest_tx::{DeliveryRecord, IngestTx, MessageRef};
+pub use conversation_store::{ConversationFilter, ConversationStore, MessageFilter};
+pub use crm_store::{ContactEventFilter, ContactFilter, CrmStore, NoteFilter, SortKey};
+pub use events::{EventConsumer, EventPublisher};
+pub use idempotency_store::{IdempotencyClaim, IdempotencyStore};
+pub use ingest_tx::{DeliveryRecord, IngestStore, IngestTx, MessageRef};
 pub use job_store::{JobBacklog, JobFinish, JobHandler, JobStore};
 pub use message_group_store::MessageGroupStore;
 pub use metrics_store::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
+pub use outbox_store::{EventLog, OutboxRow, OutboxStore, TimelineStore};
 pub use pipeline_store::PipelineStore;
 pub use session_store::SessionStore;
-pub use store::{ApiKeyPrincipal, ContactEventFilter, NewTenant, Store, WebhookChannel};
+pub use store::Store;
+pub use webhook_decoder::{DecodeError, WebhookDecoder};

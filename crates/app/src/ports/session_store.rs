@@ -7,7 +7,7 @@ use ventros_domain::job::Job;
 use ventros_domain::session::Assignment;
 use ventros_domain::tenancy::Scope;
 
-/// Session lifecycle writes made through the API.
+/// Session lifecycle writes: the API's close, reopen and assignments, and the inactivity end.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     /// Ends an active session (and its open assignment interval) and arms `then` (its
@@ -41,6 +41,23 @@ pub trait SessionStore: Send + Sync {
         expected: Option<ventros_domain::ids::AgentId>,
         next: &Assignment,
         event: &EventEnvelope,
+    ) -> AppResult<bool>;
+    /// Ends an active session if its last activity is still `last_message_at` (fire then
+    /// check, atomically), with the event and arming `then` (its metrics job); `false`
+    /// when it changed or already ended.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the fenced end is one atomic write of all of these"
+    )]
+    async fn end_session(
+        &self,
+        scope: Scope,
+        id: SessionId,
+        last_message_at: Option<DateTime<Utc>>,
+        ended_at: DateTime<Utc>,
+        reason: &str,
+        event: &EventEnvelope,
+        then: &Job,
     ) -> AppResult<bool>;
     async fn list_assignments(&self, scope: Scope, id: SessionId) -> AppResult<Vec<Assignment>>;
 }

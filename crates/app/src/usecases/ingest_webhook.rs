@@ -235,7 +235,7 @@ impl Ingest<'_, '_, '_> {
                 return Ok(c);
             }
         }
-        Err(AppError::Internal("contact upsert lost two races".into()))
+        Err(AppError::internal("contact upsert lost two races"))
     }
 
     async fn chat(
@@ -267,7 +267,7 @@ impl Ingest<'_, '_, '_> {
                 return Ok(new);
             }
         }
-        Err(AppError::Internal("chat upsert lost two races".into()))
+        Err(AppError::internal("chat upsert lost two races"))
     }
 
     /// The chat's active session, or `new` opened (one active session per chat).
@@ -282,7 +282,7 @@ impl Ingest<'_, '_, '_> {
                 return Ok(new);
             }
         }
-        Err(AppError::Internal("session open lost two races".into()))
+        Err(AppError::internal("session open lost two races"))
     }
 
     async fn message(

@@ -63,7 +63,7 @@ pub async fn login(
     let project = store
         .default_project(user.tenant_id)
         .await?
-        .ok_or(AppError::Internal("tenant has no project".into()))?;
+        .ok_or_else(|| AppError::internal("tenant has no project"))?;
     Ok(LoginToken {
         access_token: auth
             .tokens

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_LENGTH;
 use serde_json::json;
-use ventros_app::gateway::DecodeError;
+use ventros_app::ports::DecodeError;
 use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::EventContext;
 

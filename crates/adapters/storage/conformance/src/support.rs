@@ -4,8 +4,8 @@ use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 use ventros_app::actor::Actor;
 use ventros_app::error::AppResult;
-use ventros_app::gateway::WebhookDecoder;
 use ventros_app::page::{Page, PageRequest};
+use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{
     ContactFilter, ConversationFilter, FixedClock, MessageFilter, Store, WebhookChannel,
 };

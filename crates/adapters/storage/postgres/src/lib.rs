@@ -3,33 +3,35 @@
 //! Migrations run as the owner role; the application connects as a separate role that owns
 //! nothing and cannot bypass RLS (checked at start). Every transaction that touches tenant
 //! rows first runs `set_config('app.tenant_id', …, true)`.
+//!
+//! The queries are the shared ones of `crate::sql`; `dialect` says what PostgreSQL does
+//! differently (RLS-bound transactions, the `SECURITY DEFINER` functions that span tenants).
 
-mod access;
-mod crm;
-mod ingest;
-mod jobs;
-mod message_groups;
-mod metrics;
-mod pipelines;
+mod dialect;
+mod ingest_tx;
 mod provision;
-mod rows;
-mod sessions;
-mod store;
+#[path = "../../sql/mod.rs"]
+mod sql;
 
 pub use provision::{TestDatabase, grant_app_role, provision_test_database};
 
+use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
-use ventros_app::AppError;
-use ventros_domain::ids::TenantId;
+use tokio::sync::Notify;
+use ventros_app::error::AppResult;
+use ventros_app::ports::Store;
 
 pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 
 #[derive(Clone)]
 pub struct PgStore {
-    pub(crate) pool: PgPool,
+    pool: PgPool,
+    /// Notified after every commit that appended events.
+    outbox_signal: Arc<Notify>,
 }
 
 pub fn options(url: &str) -> Result<PgConnectOptions, String> {
@@ -51,7 +53,10 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            outbox_signal: Arc::new(Notify::new()),
+        })
     }
 
     /// Applies the embedded migrations; run this as the owner role.
@@ -110,41 +115,33 @@ impl PgStore {
         self.pool.close().await;
     }
 
+    /// Notified after each commit that appended events, so the outbox relay publishes them
+    /// without waiting for its poll.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
+    }
+
     /// The connection pool, for tools that compare bare SQL with the store.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
 
-    pub fn pool_size(&self) -> (u32, usize) {
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        dialect::BACKEND
+    }
+
+    fn pool_state(&self) -> (u32, usize) {
         (self.pool.size(), self.pool.num_idle())
     }
-}
 
-/// Begins a transaction bound to one tenant, in one round trip: `BEGIN` and the
-/// transaction-local `app.tenant_id` are sent together (the id is a formatted UUID, never text
-/// from a client).
-pub(crate) async fn begin_tenant(
-    pool: &PgPool,
-    tenant: TenantId,
-) -> Result<Transaction<'static, Postgres>, AppError> {
-    let begin = format!(
-        "BEGIN; SELECT set_config('app.tenant_id', '{}', true)",
-        tenant.0.hyphenated()
-    );
-    pool.begin_with(sqlx::AssertSqlSafe(begin))
-        .await
-        .map_err(db_err)
-}
-
-pub(crate) fn db_err(e: sqlx::Error) -> AppError {
-    match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            AppError::Unavailable(e.to_string())
-        }
-        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
-            code: "conflict",
-            message: "a record with the same unique key exists".into(),
-        },
-        _ => AppError::Internal(format!("postgres: {e}")),
+    async fn ping(&self) -> AppResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(sql::db_err)?;
+        Ok(())
     }
 }

@@ -1,24 +1,24 @@
 //! SQLite storage: WAL, `synchronous=FULL`, one writer connection, readers beside it.
+//!
+//! The queries are the shared ones of `crate::sql`; `dialect` says what SQLite does
+//! differently, and `group_commit` batches ingest transactions on the one writer.
 
-mod access;
-mod crm;
+mod dialect;
 mod group_commit;
-mod ingest;
-mod jobs;
-mod message_groups;
-mod metrics;
-mod pipelines;
-mod rows;
-mod sessions;
-mod store;
+#[path = "../../sql/mod.rs"]
+mod sql;
 
+use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
-use ventros_app::AppError;
+use tokio::sync::{Mutex, Notify};
+use ventros_app::error::AppResult;
+use ventros_app::ports::Store;
 
 pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 
@@ -26,10 +26,12 @@ pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 /// and queueing in-process avoids `SQLITE_BUSY`); reads use a small pool.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pub(crate) write: SqlitePool,
-    pub(crate) read: SqlitePool,
+    write: SqlitePool,
+    read: SqlitePool,
     /// The open ingest batch (see `group_commit`).
-    pub(crate) batch: std::sync::Arc<tokio::sync::Mutex<group_commit::Batch>>,
+    batch: Arc<Mutex<group_commit::Batch>>,
+    /// Notified after every commit that appended events.
+    outbox_signal: Arc<Notify>,
 }
 
 impl SqliteStore {
@@ -54,10 +56,12 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(|e| format!("cannot open SQLite database {url:?}: {e}"))?;
+        let outbox_signal = Arc::new(Notify::new());
         Ok(SqliteStore {
             write,
             read,
-            batch: std::sync::Arc::new(tokio::sync::Mutex::new(group_commit::Batch::new())),
+            batch: Arc::new(Mutex::new(group_commit::Batch::new(outbox_signal.clone()))),
+            outbox_signal,
         })
     }
 
@@ -102,6 +106,12 @@ impl SqliteStore {
             .map_err(|e| e.to_string())
     }
 
+    /// Notified after each commit that appended events, so the outbox relay publishes them
+    /// without waiting for its poll.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
+    }
+
     /// The writer pool (one connection), for tools that compare bare SQL with the store.
     pub fn write_pool(&self) -> &SqlitePool {
         &self.write
@@ -113,15 +123,24 @@ impl SqliteStore {
     }
 }
 
-pub(crate) fn db_err(e: sqlx::Error) -> AppError {
-    match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            AppError::Unavailable(e.to_string())
-        }
-        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
-            code: "conflict",
-            message: "a record with the same unique key exists".into(),
-        },
-        _ => AppError::Internal(format!("sqlite: {e}")),
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        dialect::BACKEND
+    }
+
+    fn pool_state(&self) -> (u32, usize) {
+        (
+            self.write.size() + self.read.size(),
+            self.write.num_idle() + self.read.num_idle(),
+        )
+    }
+
+    async fn ping(&self) -> AppResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(sql::db_err)?;
+        Ok(())
     }
 }

@@ -1,33 +1,36 @@
-//! Message groups (debounce) on PostgreSQL.
+//! Message groups (debounce): the ingest transaction's appends and the flush job's moves.
 
-use crate::rows::{self, MESSAGE_GROUP_COLS};
-use crate::store::paginate;
-use crate::{PgStore, db_err};
+use crate::dialect::{DbConn, DbStore, GREATEST, json_append};
+use crate::sql::rows::{self, MESSAGE_GROUP_COLS};
+use crate::sql::{Ts, by_id_in, db_err, page_by, paginate, select_in};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder};
-use ventros_app::error::{AppError, AppResult};
-use ventros_app::page::{Cursor, Page, PageRequest};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+use ventros_app::error::AppResult;
+use ventros_app::page::{Page, PageRequest};
 use ventros_app::ports::MessageGroupStore;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChatId, MessageGroupId, MessageId, TenantId};
 use ventros_domain::message_group::{GroupStatus, MessageGroup};
 use ventros_domain::tenancy::Scope;
 
+/// Adds a message to the chat's pending group and moves its last arrival; the group, or
+/// `None` when the chat has no pending group.
 pub(crate) async fn append_to_group(
-    conn: &mut PgConnection,
+    conn: &mut DbConn,
     tenant: TenantId,
     chat: ChatId,
     message: MessageId,
     at: DateTime<Utc>,
 ) -> AppResult<Option<MessageGroup>> {
     sqlx::query(AssertSqlSafe(format!(
-        "UPDATE message_groups SET message_ids = message_ids || to_jsonb($1::text),
-            last_message_at = GREATEST(last_message_at, $2)
-         WHERE tenant_id = $3 AND chat_id = $4 AND status = 'pending' RETURNING {MESSAGE_GROUP_COLS}"
+        "UPDATE message_groups SET message_ids = {}, last_message_at = {GREATEST}(last_message_at, $2)
+         WHERE tenant_id = $3 AND chat_id = $4 AND status = 'pending' RETURNING {MESSAGE_GROUP_COLS}",
+        json_append("message_ids", "$1")
     )))
     .bind(message.0.to_string())
-    .bind(at)
+    .bind(Ts(at))
     .bind(tenant.0)
     .bind(chat.0)
     .fetch_optional(conn)
@@ -38,9 +41,8 @@ pub(crate) async fn append_to_group(
     .map_err(db_err)
 }
 
-pub(crate) async fn insert_group(conn: &mut PgConnection, g: &MessageGroup) -> AppResult<bool> {
-    let ids =
-        serde_json::to_value(&g.message_ids).map_err(|e| AppError::Internal(e.to_string()))?;
+/// Opens a group unless the chat has a pending one; `false` then.
+pub(crate) async fn insert_group(conn: &mut DbConn, g: &MessageGroup) -> AppResult<bool> {
     let n = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO message_groups ({MESSAGE_GROUP_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING"
     )))
@@ -51,12 +53,12 @@ pub(crate) async fn insert_group(conn: &mut PgConnection, g: &MessageGroup) -> A
     .bind(g.chat_id.0)
     .bind(g.session_id.0)
     .bind(g.status.as_str())
-    .bind(ids)
-    .bind(g.opened_at)
-    .bind(g.last_message_at)
+    .bind(Json(&g.message_ids))
+    .bind(Ts(g.opened_at))
+    .bind(Ts(g.last_message_at))
     .bind(g.debounce_ms)
     .bind(g.max_age_ms)
-    .bind(g.closed_at)
+    .bind(g.closed_at.map(Ts))
     .execute(conn)
     .await
     .map_err(db_err)?
@@ -64,8 +66,9 @@ pub(crate) async fn insert_group(conn: &mut PgConnection, g: &MessageGroup) -> A
     Ok(n == 1)
 }
 
+/// Marks the chat's pending group superseded at `at`; the group, if there was one.
 pub(crate) async fn supersede_group(
-    conn: &mut PgConnection,
+    conn: &mut DbConn,
     tenant: TenantId,
     chat: ChatId,
     at: DateTime<Utc>,
@@ -74,7 +77,7 @@ pub(crate) async fn supersede_group(
         "UPDATE message_groups SET status = 'superseded', closed_at = $1
          WHERE tenant_id = $2 AND chat_id = $3 AND status = 'pending' RETURNING {MESSAGE_GROUP_COLS}"
     )))
-    .bind(at)
+    .bind(Ts(at))
     .bind(tenant.0)
     .bind(chat.0)
     .fetch_optional(conn)
@@ -86,21 +89,14 @@ pub(crate) async fn supersede_group(
 }
 
 #[async_trait]
-impl MessageGroupStore for PgStore {
+impl MessageGroupStore for DbStore {
     async fn get_message_group(
         &self,
         scope: Scope,
         id: MessageGroupId,
     ) -> AppResult<Option<MessageGroup>> {
-        let mut q = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {MESSAGE_GROUP_COLS} FROM message_groups WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND project_id = ")
-            .push_bind(scope.project_id.0)
-            .push(" AND id = ")
-            .push_bind(id.0);
-        self.fetch_one_scoped(scope.tenant_id, q, rows::message_group)
+        let mut q = by_id_in(MESSAGE_GROUP_COLS, "message_groups", scope, id.0);
+        self.one(scope.tenant_id, q.build(), rows::message_group)
             .await
     }
 
@@ -114,7 +110,7 @@ impl MessageGroupStore for PgStore {
             .bind(scope.tenant_id.0)
             .bind(scope.project_id.0)
             .bind(id.0)
-            .bind(last_message_at);
+            .bind(Ts(last_message_at));
         let n = self
             .write_with_events(scope.tenant_id, q, &[], last_message_at)
             .await?;
@@ -131,7 +127,7 @@ impl MessageGroupStore for PgStore {
     ) -> AppResult<bool> {
         let q = sqlx::query("UPDATE message_groups SET status = $1, closed_at = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'processing'")
             .bind(status.as_str())
-            .bind(at)
+            .bind(Ts(at))
             .bind(scope.tenant_id.0)
             .bind(scope.project_id.0)
             .bind(id.0);
@@ -149,25 +145,17 @@ impl MessageGroupStore for PgStore {
         status: Option<GroupStatus>,
         page: PageRequest,
     ) -> AppResult<Page<MessageGroup>> {
-        let mut q = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {MESSAGE_GROUP_COLS} FROM message_groups WHERE tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND project_id = ")
-            .push_bind(scope.project_id.0);
+        let mut q = select_in(MESSAGE_GROUP_COLS, "message_groups", scope);
         if let Some(c) = chat {
             q.push(" AND chat_id = ").push_bind(c.0);
         }
         if let Some(s) = status {
             q.push(" AND status = ").push_bind(s.as_str());
         }
-        paginate(&mut q, "opened_at", &page);
+        paginate(&mut q, "opened_at", false, &page);
         let v = self
-            .fetch_scoped(scope.tenant_id, q, rows::message_group)
+            .all(scope.tenant_id, q.build(), rows::message_group)
             .await?;
-        Ok(Page::from_rows(v, page.limit, |g| Cursor {
-            ts_us: g.opened_at.timestamp_micros(),
-            id: g.id.0,
-        }))
+        Ok(page_by(v, page.limit, |g| (g.opened_at, g.id.0)))
     }
 }

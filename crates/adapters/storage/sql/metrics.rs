@@ -1,14 +1,14 @@
-//! Session metrics on PostgreSQL: inputs, finalised figures, report reads and live counts
-//! (tenant-bound transactions; `ventros_ended_sessions` walks every tenant for recompute).
+//! Session metrics: their inputs, the finalised figures, report reads and live counts.
 
-use crate::rows::{self, SESSION_COLS};
-use crate::store::insert_events;
-use crate::{PgStore, begin_tenant, db_err};
+use crate::dialect::{DbStore, cross_tenant};
+use crate::sql::rows::{self, SESSION_COLS};
+use crate::sql::{Ts, db_err, select, select_in};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 use uuid::Uuid;
-use ventros_app::error::{AppError, AppResult};
+use ventros_app::error::AppResult;
 use ventros_app::ports::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
 use ventros_domain::agent::AgentKind;
 use ventros_domain::event::EventEnvelope;
@@ -26,24 +26,21 @@ fn decode<T: serde::de::DeserializeOwned>(col: &str, s: String) -> Result<T, sql
 }
 
 #[async_trait]
-impl MetricsStore for PgStore {
+impl MetricsStore for DbStore {
     async fn metric_inputs(&self, scope: Scope, id: SessionId) -> AppResult<MetricInputs> {
-        let mut q = QueryBuilder::<Postgres>::new(
-            "SELECT sent_at, sender_kind FROM messages WHERE tenant_id = ",
-        );
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND session_id = ")
+        let mut q = select("sent_at, sender_kind", "messages", scope.tenant_id);
+        q.push(" AND session_id = ")
             .push_bind(id.0)
             .push(" ORDER BY sent_at, id");
         let messages = self
-            .fetch_scoped(scope.tenant_id, q, |r| {
+            .all(scope.tenant_id, q.build(), |r| {
                 Ok(MetricMessage {
-                    at: r.try_get::<DateTime<Utc>, _>("sent_at")?,
+                    at: rows::at(r, "sent_at")?,
                     sender: decode::<SenderKind>("sender_kind", r.try_get("sender_kind")?)?,
                 })
             })
             .await?;
-        let mut q = QueryBuilder::<Postgres>::new(
+        let mut q = QueryBuilder::new(
             "SELECT a.agent_id, g.kind, a.started_at, a.ended_at FROM session_assignments a
              LEFT JOIN agents g ON g.tenant_id = a.tenant_id AND g.id = a.agent_id
              WHERE a.tenant_id = ",
@@ -53,7 +50,7 @@ impl MetricsStore for PgStore {
             .push_bind(id.0)
             .push(" ORDER BY a.started_at, a.id");
         let intervals = self
-            .fetch_scoped(scope.tenant_id, q, |r| {
+            .all(scope.tenant_id, q.build(), |r| {
                 let agent = match (
                     r.try_get::<Option<Uuid>, _>("agent_id")?,
                     r.try_get::<Option<String>, _>("kind")?,
@@ -63,8 +60,8 @@ impl MetricsStore for PgStore {
                 };
                 Ok(MetricInterval {
                     agent,
-                    from: r.try_get::<DateTime<Utc>, _>("started_at")?,
-                    to: r.try_get::<Option<DateTime<Utc>>, _>("ended_at")?,
+                    from: rows::at(r, "started_at")?,
+                    to: rows::opt_at(r, "ended_at")?,
                 })
             })
             .await?;
@@ -82,30 +79,29 @@ impl MetricsStore for PgStore {
         m: &SessionMetrics,
         event: Option<&EventEnvelope>,
     ) -> AppResult<bool> {
-        let json = serde_json::to_value(m).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut tx = begin_tenant(&self.pool, scope.tenant_id).await?;
+        let mut tx = self.write(scope.tenant_id).await?;
         let n = sqlx::query(
             "UPDATE sessions SET metrics = $1, agent_first_response_seconds = $2, contact_first_response_seconds = $3, first_response_agent_id = $4
              WHERE tenant_id = $5 AND project_id = $6 AND id = $7 AND status = 'ended' AND ended_at = $8",
         )
-        .bind(json)
+        .bind(Json(m))
         .bind(m.agent_first_response_seconds)
         .bind(m.contact_first_response_seconds)
         .bind(m.first_response_agent_id.map(|a| a.0))
         .bind(scope.tenant_id.0)
         .bind(scope.project_id.0)
         .bind(id.0)
-        .bind(ended_at)
-        .execute(&mut *tx)
+        .bind(Ts(ended_at))
+        .execute(tx.conn())
         .await
         .map_err(db_err)?
         .rows_affected();
         if n == 1
             && let Some(e) = event
         {
-            insert_events(&mut *tx, std::slice::from_ref(e), e.occurred_at).await?;
+            tx.append(std::slice::from_ref(e), e.occurred_at).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(n == 1)
     }
 
@@ -114,23 +110,17 @@ impl MetricsStore for PgStore {
         after: Option<SessionId>,
         limit: u32,
     ) -> AppResult<Vec<(Scope, SessionId)>> {
-        let rows =
-            sqlx::query("SELECT id, tenant_id, project_id FROM ventros_ended_sessions($1, $2)")
-                .bind(after.map(|a| a.0))
-                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, tenant_id, project_id FROM {} AS s",
+            cross_tenant::ENDED_SESSIONS
+        )))
+        .bind(after.map(|a| a.0))
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+        .fetch_all(self.any_tenant_reads())
+        .await
+        .map_err(db_err)?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    Scope {
-                        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
-                        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
-                    },
-                    r.try_get::<Uuid, _>("id")?.into(),
-                ))
-            })
+            .map(|r| Ok((rows::scope(r)?, r.try_get::<Uuid, _>("id")?.into())))
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(db_err)
     }
@@ -142,12 +132,8 @@ impl MetricsStore for PgStore {
         after: Option<SessionId>,
         limit: u32,
     ) -> AppResult<Vec<Session>> {
-        let mut q = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE metrics IS NOT NULL AND tenant_id = "
-        ));
-        q.push_bind(scope.tenant_id.0)
-            .push(" AND project_id = ")
-            .push_bind(scope.project_id.0);
+        let mut q = select_in(SESSION_COLS, "sessions", scope);
+        q.push(" AND metrics IS NOT NULL");
         if let Some(c) = f.channel_id {
             q.push(" AND channel_id = ").push_bind(c.0);
         }
@@ -159,26 +145,28 @@ impl MetricsStore for PgStore {
                 .push(")");
         }
         if let Some(t) = f.from {
-            q.push(" AND started_at >= ").push_bind(t);
+            q.push(" AND started_at >= ").push_bind(Ts(t));
         }
         if let Some(t) = f.to {
-            q.push(" AND started_at < ").push_bind(t);
+            q.push(" AND started_at < ").push_bind(Ts(t));
         }
         if let Some(a) = after {
             q.push(" AND id > ").push_bind(a.0);
         }
         q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
-        self.fetch_scoped(scope.tenant_id, q, rows::session).await
+        self.all(scope.tenant_id, q.build(), rows::session).await
     }
 
     async fn live_counts(&self, scope: Scope, channel: Option<ChannelId>) -> AppResult<LiveCounts> {
-        let mut q = QueryBuilder::<Postgres>::new(
+        // A contact waits when their latest message is newer than the agents' latest.
+        const WAITING: &str = "last_contact_message_at IS NOT NULL AND (last_agent_message_at IS NULL OR last_contact_message_at > last_agent_message_at)";
+        let mut q = QueryBuilder::new(format!(
             "SELECT COUNT(*) AS active,
                 COUNT(*) FILTER (WHERE agent_id IS NULL) AS unassigned,
-                COUNT(*) FILTER (WHERE last_contact_message_at > COALESCE(last_agent_message_at, '-infinity')) AS waiting,
-                MIN(last_contact_message_at) FILTER (WHERE last_contact_message_at > COALESCE(last_agent_message_at, '-infinity')) AS oldest
-             FROM sessions WHERE status = 'active' AND tenant_id = ",
-        );
+                COUNT(*) FILTER (WHERE {WAITING}) AS waiting,
+                MIN(last_contact_message_at) FILTER (WHERE {WAITING}) AS oldest
+             FROM sessions WHERE status = 'active' AND tenant_id = "
+        ));
         q.push_bind(scope.tenant_id.0)
             .push(" AND project_id = ")
             .push_bind(scope.project_id.0);
@@ -186,15 +174,15 @@ impl MetricsStore for PgStore {
             q.push(" AND channel_id = ").push_bind(c.0);
         }
         let counts = self
-            .fetch_scoped(scope.tenant_id, q, |r| {
+            .one(scope.tenant_id, q.build(), |r| {
                 Ok(LiveCounts {
                     active: r.try_get("active")?,
                     unassigned: r.try_get("unassigned")?,
                     waiting_for_answer: r.try_get("waiting")?,
-                    oldest_waiting_since: r.try_get::<Option<DateTime<Utc>>, _>("oldest")?,
+                    oldest_waiting_since: rows::opt_at(r, "oldest")?,
                 })
             })
             .await?;
-        Ok(counts.into_iter().next().unwrap_or_default())
+        Ok(counts.unwrap_or_default())
     }
 }

@@ -1,9 +1,8 @@
-//! Pipelines on PostgreSQL.
+//! Pipelines of a project.
 
-use crate::PgStore;
-use crate::access::{by_created, select};
-use crate::rows::{self, PIPELINE_COLS};
-use crate::store::paginate;
+use crate::dialect::DbStore;
+use crate::sql::rows::{self, PIPELINE_COLS};
+use crate::sql::{Ts, by_id_in, page_by, paginate, select_in};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 use ventros_app::error::AppResult;
@@ -15,7 +14,7 @@ use ventros_domain::pipeline::Pipeline;
 use ventros_domain::tenancy::Scope;
 
 #[async_trait]
-impl PipelineStore for PgStore {
+impl PipelineStore for DbStore {
     async fn insert_pipeline(&self, p: &Pipeline, event: &EventEnvelope) -> AppResult<()> {
         let q = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO pipelines ({PIPELINE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -25,8 +24,8 @@ impl PipelineStore for PgStore {
         .bind(p.project_id.0)
         .bind(&p.name)
         .bind(p.session_timeout_seconds)
-        .bind(p.created_at)
-        .bind(p.updated_at);
+        .bind(Ts(p.created_at))
+        .bind(Ts(p.updated_at));
         self.write_with_events(p.tenant_id, q, std::slice::from_ref(event), p.created_at)
             .await?;
         Ok(())
@@ -38,7 +37,7 @@ impl PipelineStore for PgStore {
         )
         .bind(&p.name)
         .bind(p.session_timeout_seconds)
-        .bind(p.updated_at)
+        .bind(Ts(p.updated_at))
         .bind(p.tenant_id.0)
         .bind(p.project_id.0)
         .bind(p.id.0);
@@ -48,22 +47,14 @@ impl PipelineStore for PgStore {
     }
 
     async fn get_pipeline(&self, scope: Scope, id: PipelineId) -> AppResult<Option<Pipeline>> {
-        let mut q = select(PIPELINE_COLS, "pipelines", scope.tenant_id);
-        q.push(" AND project_id = ")
-            .push_bind(scope.project_id.0)
-            .push(" AND id = ")
-            .push_bind(id.0);
-        self.fetch_one_scoped(scope.tenant_id, q, rows::pipeline)
-            .await
+        let mut q = by_id_in(PIPELINE_COLS, "pipelines", scope, id.0);
+        self.one(scope.tenant_id, q.build(), rows::pipeline).await
     }
 
     async fn list_pipelines(&self, scope: Scope, page: PageRequest) -> AppResult<Page<Pipeline>> {
-        let mut q = select(PIPELINE_COLS, "pipelines", scope.tenant_id);
-        q.push(" AND project_id = ").push_bind(scope.project_id.0);
-        paginate(&mut q, "created_at", &page);
-        let v = self
-            .fetch_scoped(scope.tenant_id, q, rows::pipeline)
-            .await?;
-        Ok(by_created(v, page.limit, |p| (p.created_at, p.id.0)))
+        let mut q = select_in(PIPELINE_COLS, "pipelines", scope);
+        paginate(&mut q, "created_at", false, &page);
+        let v = self.all(scope.tenant_id, q.build(), rows::pipeline).await?;
+        Ok(page_by(v, page.limit, |p| (p.created_at, p.id.0)))
     }
 }

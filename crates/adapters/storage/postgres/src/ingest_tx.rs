@@ -1,0 +1,49 @@
+//! The ingest unit of work on PostgreSQL: one tenant-bound transaction. PostgreSQL groups
+//! concurrent commits itself, so nothing is batched here.
+
+use crate::PgStore;
+use crate::dialect::DbConn;
+use crate::sql::{Tx, db_err};
+use async_trait::async_trait;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use ventros_app::error::AppResult;
+use ventros_app::ports::{IngestStore, IngestTx};
+use ventros_domain::tenancy::Scope;
+
+pub(crate) struct PgIngestTx {
+    tx: Tx,
+    pub(crate) scope: Scope,
+    appended: bool,
+    signal: Arc<Notify>,
+}
+
+impl PgIngestTx {
+    pub(crate) fn conn(&mut self) -> AppResult<&mut DbConn> {
+        Ok(&mut self.tx)
+    }
+
+    pub(crate) fn events_appended(&mut self) {
+        self.appended = true;
+    }
+
+    pub(crate) async fn finish(self: Box<Self>) -> AppResult<()> {
+        self.tx.commit().await.map_err(db_err)?;
+        if self.appended {
+            self.signal.notify_one();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IngestStore for PgStore {
+    async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>> {
+        Ok(Box::new(PgIngestTx {
+            tx: self.begin(scope.tenant_id).await?,
+            scope,
+            appended: false,
+            signal: self.outbox_signal.clone(),
+        }))
+    }
+}

@@ -9,6 +9,7 @@ use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_domain::ids::ChannelId;
 use ventros_domain::tenancy::Scope;
+use ventros_server::Storage;
 use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 
@@ -78,9 +79,14 @@ impl Db {
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
+        self.storage().store
+    }
+
+    /// The store with its outbox signal, as `ventros_server::start` takes it.
+    pub fn storage(&self) -> Storage {
         match self {
-            Db::Sqlite(s, _) => Arc::new(s.clone()),
-            Db::Postgres(s, _) => Arc::new(s.clone()),
+            Db::Sqlite(s, _) => s.clone().into(),
+            Db::Postgres(s, _) => s.clone().into(),
         }
     }
 

@@ -28,7 +28,7 @@ async fn measure_http(
     let cfg = Config::for_database(&url, "127.0.0.1:0");
     let running = start(
         &cfg,
-        store.clone(),
+        db.storage(),
         Roles {
             http: true,
             workers: false,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ventros_app::error::AppResult;
 use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, FixedClock, JobFinish, JobHandler, Store};
-use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
+use ventros_app::usecases::ingest::{IngestOutcome, ingest_webhook};
 use ventros_domain::event::EventContext;
 use ventros_domain::ids::JobId;
 use ventros_domain::job::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};

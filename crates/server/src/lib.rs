@@ -4,7 +4,7 @@ pub mod config;
 pub mod retention;
 mod store_factory;
 
-pub use store_factory::open_store;
+pub use store_factory::{Storage, open_store};
 
 use anyhow::Context;
 use config::Config;
@@ -55,7 +55,8 @@ impl Running {
     }
 }
 
-pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
+pub fn build_relay(storage: &Storage, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
+    let store = storage.store.clone();
     let bus = InProcessBus::new().subscribe(Arc::new(TimelineConsumer::new(store.clone())));
     OutboxRelay::new(
         store,
@@ -66,6 +67,7 @@ pub fn build_relay(store: Arc<dyn Store>, clock: Arc<dyn Clock>, cfg: &Config) -
             ..Default::default()
         },
     )
+    .woken_by(storage.outbox_signal.clone())
 }
 
 /// The job runner with every handler Ventros has.
@@ -102,9 +104,10 @@ pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
 }
 
 /// Starts Ventros on an opened store.
-pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow::Result<Running> {
+pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Result<Running> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let relay = Arc::new(build_relay(store.clone(), clock.clone(), cfg));
+    let relay = Arc::new(build_relay(&storage, clock.clone(), cfg));
+    let store = storage.store;
     let jobs = Arc::new(build_job_runner(store.clone(), clock.clone()));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -129,7 +132,6 @@ pub async fn start(cfg: &Config, store: Arc<dyn Store>, roles: Roles) -> anyhow:
             store: store.clone(),
             decoder: Arc::new(WahaDecoder),
             clock: clock.clone(),
-            relay_wake: relay.waker(),
             public_url,
             webhook_max_bytes: cfg.webhook_max_bytes,
             prometheus: prometheus(),

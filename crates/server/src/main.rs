@@ -24,11 +24,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         cmd @ (Command::Serve | Command::Work) => {
             let serve = matches!(cmd, Command::Serve);
-            let store = open_store(&cfg, true).await?;
-            tracing::info!(backend = store.backend(), config = ?cfg, "starting Ventros");
+            let storage = open_store(&cfg, true).await?;
+            tracing::info!(backend = storage.store.backend(), config = ?cfg, "starting Ventros");
             let running = start(
                 &cfg,
-                store,
+                storage,
                 Roles {
                     http: serve,
                     workers: true,
@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let store = open_store(&cfg, true).await?;
+            let store = open_store(&cfg, true).await?.store;
             println!("migrations applied ({})", store.backend());
             Ok(())
         }
@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
                     json,
                 },
         } => {
-            let store = open_store(&cfg, true).await?;
+            let store = open_store(&cfg, true).await?.store;
             let out = create_tenant(
                 store.as_ref(),
                 &SystemClock,
@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Metrics {
             command: MetricsCommand::Recompute { check },
         } => {
-            let store = open_store(&cfg, true).await?;
+            let store = open_store(&cfg, true).await?.store;
             let out = ventros_app::usecases::session_metrics::recompute_all(
                 store.as_ref(),
                 &SystemClock,

@@ -3,13 +3,40 @@
 use crate::config::Config;
 use anyhow::{Context, bail};
 use std::sync::Arc;
+use tokio::sync::Notify;
 use ventros_app::ports::Store;
 use ventros_storage_postgres::{PgStore, grant_app_role, options};
 use ventros_storage_sqlite::SqliteStore;
 
+/// An opened store, and the signal it raises after each commit that appended events (the
+/// outbox relay waits on it).
+#[derive(Clone)]
+pub struct Storage {
+    pub store: Arc<dyn Store>,
+    pub outbox_signal: Arc<Notify>,
+}
+
+impl From<SqliteStore> for Storage {
+    fn from(s: SqliteStore) -> Self {
+        Storage {
+            outbox_signal: s.outbox_signal(),
+            store: Arc::new(s),
+        }
+    }
+}
+
+impl From<PgStore> for Storage {
+    fn from(s: PgStore) -> Self {
+        Storage {
+            outbox_signal: s.outbox_signal(),
+            store: Arc::new(s),
+        }
+    }
+}
+
 /// Opens the configured store, applying migrations when `migrate` is set, and refuses to
 /// run on an unsafe configuration (SQLite not durable; PostgreSQL role able to bypass RLS).
-pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Storage> {
     let url = cfg.database_url.trim();
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
     match scheme {
@@ -24,7 +51,7 @@ pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn S
                 .await
                 .map_err(anyhow::Error::msg)
                 .context("SQLite durability check")?;
-            Ok(Arc::new(s))
+            Ok(s.into())
         }
         "postgres" | "postgresql" => {
             if migrate {
@@ -59,7 +86,7 @@ pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Arc<dyn S
                 ),
                 Err(e) => tracing::warn!(error = %e, "could not check autovacuum"),
             }
-            Ok(Arc::new(s))
+            Ok(s.into())
         }
         other => bail!(
             "unsupported database URL scheme {other:?} in VENTROS_DATABASE_URL: use sqlite://ventros.db?mode=rwc \

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::watch;
 use ventros_app::error::AppResult;
-use ventros_app::ports::{Clock, JobFinish, JobHandler, Store};
+use ventros_app::ports::{Clock, JobFinish, JobHandler, JobStore};
 use ventros_domain::job::{Job, retry_delay};
 
 #[derive(Debug, Clone, Copy)]
@@ -30,14 +30,14 @@ impl Default for JobRunnerConfig {
 /// outcome. A handler error retries with backoff until `max_attempts`, then the job is dead.
 /// Unknown kinds go dead at once.
 pub struct JobRunner {
-    store: Arc<dyn Store>,
+    store: Arc<dyn JobStore>,
     clock: Arc<dyn Clock>,
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
     config: JobRunnerConfig,
 }
 
 impl JobRunner {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: JobRunnerConfig) -> Self {
+    pub fn new(store: Arc<dyn JobStore>, clock: Arc<dyn Clock>, config: JobRunnerConfig) -> Self {
         JobRunner {
             store,
             clock,

@@ -2,7 +2,7 @@ use chrono::Duration;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use ventros_app::error::AppResult;
-use ventros_app::ports::{Clock, EventPublisher, Store};
+use ventros_app::ports::{Clock, EventPublisher, OutboxStore};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RelayConfig {
@@ -28,7 +28,7 @@ impl Default for RelayConfig {
 /// publisher accepted them; a failure stops the round (keeping order) and the lease makes
 /// the rest come back later. At-least-once, in outbox order.
 pub struct OutboxRelay {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OutboxStore>,
     publisher: Arc<dyn EventPublisher>,
     clock: Arc<dyn Clock>,
     config: RelayConfig,
@@ -37,7 +37,7 @@ pub struct OutboxRelay {
 
 impl OutboxRelay {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn OutboxStore>,
         publisher: Arc<dyn EventPublisher>,
         clock: Arc<dyn Clock>,
         config: RelayConfig,
@@ -51,9 +51,11 @@ impl OutboxRelay {
         }
     }
 
-    /// Notify this after a commit to publish without waiting for the poll interval.
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
+    /// Publishes as soon as `signal` is notified (the store notifies it after each commit
+    /// that appended events) instead of waiting for the poll interval.
+    pub fn woken_by(mut self, signal: Arc<Notify>) -> Self {
+        self.wake = signal;
+        self
     }
 
     /// One round: claim, publish, mark. Returns how many events were published.

@@ -1,19 +1,19 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 use ventros_app::error::AppResult;
-use ventros_app::ports::{EventConsumer, Store};
+use ventros_app::ports::{EventConsumer, TimelineStore};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::timeline::timeline_entry;
 
 /// Writes the contact timeline (`ContactEvent` rows) from events, exactly once per event.
 pub struct TimelineConsumer {
-    store: Arc<dyn Store>,
+    store: Arc<dyn TimelineStore>,
 }
 
 impl TimelineConsumer {
     pub const NAME: &'static str = "contact_timeline";
 
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn TimelineStore>) -> Self {
         TimelineConsumer { store }
     }
 }

@@ -12,7 +12,7 @@ use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{ContactEventFilter, EventConsumer, FixedClock, Store};
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
-use ventros_app::usecases::ingest_webhook::ingest_webhook;
+use ventros_app::usecases::ingest::ingest_webhook;
 use ventros_domain::event::{EventContext, EventEnvelope};
 use ventros_domain::tenancy::Scope;
 use ventros_storage_sqlite::SqliteStore;

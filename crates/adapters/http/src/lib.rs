@@ -16,7 +16,6 @@ pub use error::ApiError;
 pub use routes::{api, router};
 
 use std::sync::Arc;
-use tokio::sync::Notify;
 use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, Store};
 use ventros_app::usecases::login::Auth;
@@ -30,8 +29,6 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub decoder: Arc<dyn WebhookDecoder>,
     pub clock: Arc<dyn Clock>,
-    /// Woken after each commit so the outbox relay publishes promptly.
-    pub relay_wake: Arc<Notify>,
     /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
     pub public_url: String,
     /// Largest accepted webhook body, in bytes.

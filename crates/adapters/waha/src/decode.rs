@@ -15,6 +15,10 @@ use ventros_domain::wa_id::{Jid, WaMessageKey};
 pub struct WahaDecoder;
 
 impl WebhookDecoder for WahaDecoder {
+    fn gateway(&self) -> &'static str {
+        "waha"
+    }
+
     fn verify(&self, key: &str, body: &[u8], signature: Option<&str>) -> bool {
         verify_hex(key, body, signature)
     }

@@ -9,6 +9,9 @@ pub enum DecodeError {
 
 /// Decodes and authenticates gateway webhooks (implemented by the WAHA adapter).
 pub trait WebhookDecoder: Send + Sync {
+    /// The gateway's name, recorded as the `source` of the events its deliveries cause.
+    fn gateway(&self) -> &'static str;
+
     /// Checks the signature header against the raw body with the channel's key, in
     /// constant time.
     fn verify(&self, key: &str, body: &[u8], signature: Option<&str>) -> bool;

@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use serde_json::json;
 use ventros_domain::agent::{Agent, AgentKind, check_link};
 use ventros_domain::event::EventType;
@@ -16,7 +16,7 @@ fn payload(a: &Agent) -> serde_json::Value {
 }
 
 pub async fn create_agent(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     kind: AgentKind,
@@ -56,7 +56,7 @@ pub async fn create_agent(
     Ok(a)
 }
 
-pub async fn get_agent(store: &dyn Store, actor: &Actor, id: AgentId) -> AppResult<Agent> {
+pub async fn get_agent(store: &dyn AccessStore, actor: &Actor, id: AgentId) -> AppResult<Agent> {
     actor.require(Permission::AgentsRead)?;
     store
         .get_agent(actor.scope, id)
@@ -65,7 +65,7 @@ pub async fn get_agent(store: &dyn Store, actor: &Actor, id: AgentId) -> AppResu
 }
 
 pub async fn list_agents(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<Agent>> {
@@ -74,7 +74,7 @@ pub async fn list_agents(
 }
 
 pub async fn update_agent(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: AgentId,

@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use crate::secrets::new_api_key;
 use serde_json::json;
 use ventros_domain::event::EventType;
@@ -19,7 +19,7 @@ pub struct CreatedApiKey {
 }
 
 pub async fn create_api_key(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     name: &str,
@@ -50,7 +50,7 @@ pub async fn create_api_key(
 }
 
 pub async fn list_api_keys(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<ApiKey>> {
@@ -60,7 +60,7 @@ pub async fn list_api_keys(
 
 /// Revokes a key; the next request with it is refused. Revoking twice is not an error.
 pub async fn revoke_api_key(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: ApiKeyId,

@@ -2,7 +2,7 @@
 
 use crate::actor::{Actor, Credential};
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use crate::secrets::{API_KEY_PREFIX, hash_api_key};
 use crate::tokens::TokenService;
 use ventros_domain::event::EventContext;
@@ -13,7 +13,7 @@ use ventros_domain::tenancy::Scope;
 /// in the project of `project` (e.g. from `X-Project-Id`) or else the one in the token.
 /// A revoked key, a disabled user or an expired token are all `Unauthorized`.
 pub async fn authenticate(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     tokens: &TokenService,
     bearer: &str,

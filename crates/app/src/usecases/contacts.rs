@@ -3,8 +3,8 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, ContactFilter, Store};
-use crate::usecases::ingest_events::contact_payload;
+use crate::ports::{Clock, ContactFilter, CrmStore, PipelineStore};
+use crate::usecases::events::contact_payload;
 use crate::usecases::pipelines::check_pipeline;
 use serde_json::json;
 use ventros_domain::contact::{Contact, ContactPatch, validate_custom_fields, validate_tags};
@@ -35,7 +35,7 @@ fn phone_taken(e: AppError) -> AppError {
 }
 
 pub async fn create_contact(
-    store: &dyn Store,
+    store: &(impl CrmStore + PipelineStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     cmd: CreateContact,
@@ -71,7 +71,11 @@ pub async fn create_contact(
     Ok(c)
 }
 
-pub async fn get_contact(store: &dyn Store, actor: &Actor, id: ContactId) -> AppResult<Contact> {
+pub async fn get_contact(
+    store: &(impl CrmStore + ?Sized),
+    actor: &Actor,
+    id: ContactId,
+) -> AppResult<Contact> {
     actor.require(Permission::ContactsRead)?;
     store
         .get_contact(actor.scope, id)
@@ -80,7 +84,7 @@ pub async fn get_contact(store: &dyn Store, actor: &Actor, id: ContactId) -> App
 }
 
 pub async fn list_contacts(
-    store: &dyn Store,
+    store: &dyn CrmStore,
     actor: &Actor,
     f: &ContactFilter,
     page: PageRequest,
@@ -94,7 +98,7 @@ pub async fn list_contacts(
 
 /// Validates the parts of a patch that need it, then applies it.
 pub async fn update_contact(
-    store: &dyn Store,
+    store: &(impl CrmStore + PipelineStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     id: ContactId,
@@ -135,7 +139,7 @@ pub async fn update_contact(
 /// Soft-deletes a contact: it leaves lists and lookups, its conversations stay, and its
 /// phone is free for a new contact.
 pub async fn delete_contact(
-    store: &dyn Store,
+    store: &dyn CrmStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: ContactId,
@@ -162,7 +166,7 @@ pub const MAX_BULK: usize = 200;
 
 /// Adds and removes tags on many contacts at once, all or nothing. Unknown ids are 404.
 pub async fn bulk_tags(
-    store: &dyn Store,
+    store: &dyn CrmStore,
     clock: &dyn Clock,
     actor: &Actor,
     ids: &[ContactId],

@@ -1,6 +1,6 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, Store};
+use crate::ports::{ChannelStore, Clock};
 use ventros_domain::channel::{
     Channel, DEFAULT_DEBOUNCE_MS, DEFAULT_SESSION_TIMEOUT_S, ImportStrategy, validate_base_url,
     validate_debounce, validate_session_timeout,
@@ -25,7 +25,7 @@ pub struct CreateChannel {
 }
 
 pub async fn create_channel(
-    store: &dyn Store,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     actor: &Actor,
     cmd: CreateChannel,

@@ -1,5 +1,5 @@
 use crate::error::AppResult;
-use crate::ports::{Clock, NewTenant, Store};
+use crate::ports::{AccessStore, Clock, NewTenant};
 use crate::secrets::{hash_password, new_api_key};
 use serde::Serialize;
 use ventros_domain::event::{EventContext, EventEnvelope, EventType};
@@ -26,7 +26,7 @@ pub struct TenantCreated {
 
 /// Creates a tenant with a default project, an admin user and an admin API key.
 pub async fn create_tenant(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     cmd: CreateTenant,
 ) -> AppResult<TenantCreated> {

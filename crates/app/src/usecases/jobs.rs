@@ -3,13 +3,13 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, JobStore};
 use ventros_domain::ids::JobId;
 use ventros_domain::job::{Job, JobStatus};
 use ventros_domain::rbac::Permission;
 
 pub async fn list_jobs(
-    store: &dyn Store,
+    store: &dyn JobStore,
     actor: &Actor,
     status: Option<JobStatus>,
     page: PageRequest,
@@ -18,7 +18,7 @@ pub async fn list_jobs(
     store.list_jobs(actor.scope.tenant_id, status, page).await
 }
 
-pub async fn get_job(store: &dyn Store, actor: &Actor, id: JobId) -> AppResult<Job> {
+pub async fn get_job(store: &dyn JobStore, actor: &Actor, id: JobId) -> AppResult<Job> {
     actor.require(Permission::JobsManage)?;
     store
         .get_job(actor.scope.tenant_id, id)
@@ -28,7 +28,7 @@ pub async fn get_job(store: &dyn Store, actor: &Actor, id: JobId) -> AppResult<J
 
 /// Runs a dead job again as soon as a worker is free. Only dead jobs can be retried.
 pub async fn retry_job(
-    store: &dyn Store,
+    store: &dyn JobStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: JobId,

@@ -2,7 +2,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::login_throttle::LoginThrottle;
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use crate::secrets::{hash_password, verify_password};
 use crate::tokens::TokenService;
 use serde::Serialize;
@@ -34,7 +34,7 @@ pub struct LoginToken {
 }
 
 pub async fn login(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     auth: &Auth,
     email: &str,

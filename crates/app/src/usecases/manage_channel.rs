@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{ChannelStore, Clock};
 use crate::usecases::create_channel::{
     channel_payload, validate_api_key, validate_hmac_key, validate_session,
 };
@@ -31,7 +31,11 @@ pub struct ChannelPatch {
     pub import_strategy: Option<String>,
 }
 
-pub async fn get_channel(store: &dyn Store, actor: &Actor, id: ChannelId) -> AppResult<Channel> {
+pub async fn get_channel(
+    store: &dyn ChannelStore,
+    actor: &Actor,
+    id: ChannelId,
+) -> AppResult<Channel> {
     actor.require(Permission::ChannelsRead)?;
     store
         .get_channel(actor.scope, id)
@@ -40,7 +44,7 @@ pub async fn get_channel(store: &dyn Store, actor: &Actor, id: ChannelId) -> App
 }
 
 pub async fn list_channels(
-    store: &dyn Store,
+    store: &dyn ChannelStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<Channel>> {
@@ -49,7 +53,7 @@ pub async fn list_channels(
 }
 
 pub async fn update_channel(
-    store: &dyn Store,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: ChannelId,
@@ -109,7 +113,7 @@ pub async fn update_channel(
 
 /// Deletes a channel: its webhook stops accepting deliveries; chats and messages stay.
 pub async fn delete_channel(
-    store: &dyn Store,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: ChannelId,

@@ -4,8 +4,8 @@
 use crate::actor::Actor;
 use crate::error::AppResult;
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::{job_event, job_payload};
+use crate::ports::{Clock, ConversationStore, JobFinish, JobHandler, MessageGroupStore};
+use crate::usecases::events::{job_event, job_payload};
 use async_trait::async_trait;
 use serde_json::json;
 use std::sync::Arc;
@@ -16,8 +16,8 @@ use ventros_domain::message::Message;
 use ventros_domain::message_group::{GroupFlush, GroupStatus, MESSAGE_GROUP_FLUSH, MessageGroup};
 use ventros_domain::rbac::Permission;
 
-pub struct MessageGroupHandler {
-    pub store: Arc<dyn Store>,
+pub struct MessageGroupHandler<S: ?Sized> {
+    pub store: Arc<S>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -50,7 +50,9 @@ pub fn completed_payload(g: &MessageGroup, messages: &[Message]) -> serde_json::
 }
 
 #[async_trait]
-impl JobHandler for MessageGroupHandler {
+impl<S: MessageGroupStore + ConversationStore + ?Sized + 'static> JobHandler
+    for MessageGroupHandler<S>
+{
     fn kind(&self) -> &'static str {
         MESSAGE_GROUP_FLUSH
     }
@@ -118,7 +120,7 @@ impl JobHandler for MessageGroupHandler {
 }
 
 pub async fn list_message_groups(
-    store: &dyn Store,
+    store: &dyn MessageGroupStore,
     actor: &Actor,
     chat: Option<ChatId>,
     status: Option<GroupStatus>,

@@ -4,7 +4,7 @@ pub mod authenticate;
 pub mod contacts;
 pub mod create_channel;
 pub mod create_tenant;
-pub mod ingest_webhook;
+pub mod ingest;
 pub mod jobs;
 pub mod login;
 pub mod manage_channel;
@@ -19,7 +19,7 @@ pub mod session_metrics;
 pub mod session_timeout;
 pub mod users;
 
-mod ingest_events;
+mod events;
 
 use crate::ports::{Clock, JobHandler, Store};
 use std::sync::Arc;

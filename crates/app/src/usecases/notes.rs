@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, NoteFilter, Store};
+use crate::ports::{Clock, ConversationStore, CrmStore, NoteFilter};
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::{ContactId, NoteId, SessionId};
@@ -18,7 +18,7 @@ pub enum NoteTarget {
 }
 
 async fn resolve(
-    store: &dyn Store,
+    store: &(impl CrmStore + ConversationStore + ?Sized),
     actor: &Actor,
     t: NoteTarget,
 ) -> AppResult<(ContactId, Option<SessionId>)> {
@@ -44,7 +44,7 @@ async fn resolve(
 }
 
 pub async fn add_note(
-    store: &dyn Store,
+    store: &(impl CrmStore + ConversationStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     target: NoteTarget,
@@ -75,7 +75,7 @@ pub async fn add_note(
 }
 
 pub async fn list_notes(
-    store: &dyn Store,
+    store: &(impl CrmStore + ConversationStore + ?Sized),
     actor: &Actor,
     target: NoteTarget,
     page: PageRequest,
@@ -90,7 +90,7 @@ pub async fn list_notes(
 }
 
 pub async fn delete_note(
-    store: &dyn Store,
+    store: &dyn CrmStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: NoteId,

@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, IngestTx, Store};
+use crate::ports::{Clock, CrmStore, IngestTx, PipelineStore};
 use serde_json::json;
 use ventros_domain::channel::Channel;
 use ventros_domain::event::EventType;
@@ -21,7 +21,7 @@ fn payload(p: &Pipeline) -> serde_json::Value {
 }
 
 pub async fn create_pipeline(
-    store: &dyn Store,
+    store: &dyn PipelineStore,
     clock: &dyn Clock,
     actor: &Actor,
     name: &str,
@@ -43,7 +43,11 @@ pub async fn create_pipeline(
     Ok(p)
 }
 
-pub async fn get_pipeline(store: &dyn Store, actor: &Actor, id: PipelineId) -> AppResult<Pipeline> {
+pub async fn get_pipeline(
+    store: &dyn PipelineStore,
+    actor: &Actor,
+    id: PipelineId,
+) -> AppResult<Pipeline> {
     actor.require(Permission::PipelinesRead)?;
     store
         .get_pipeline(actor.scope, id)
@@ -52,7 +56,7 @@ pub async fn get_pipeline(store: &dyn Store, actor: &Actor, id: PipelineId) -> A
 }
 
 pub async fn list_pipelines(
-    store: &dyn Store,
+    store: &dyn PipelineStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<Pipeline>> {
@@ -62,7 +66,7 @@ pub async fn list_pipelines(
 
 /// `session_timeout_seconds`: `None` keeps it, `Some(None)` removes the override.
 pub async fn update_pipeline(
-    store: &dyn Store,
+    store: &dyn PipelineStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: PipelineId,
@@ -98,7 +102,7 @@ pub async fn update_pipeline(
 
 /// A contact may only be put in a pipeline of its own project.
 pub(crate) async fn check_pipeline(
-    store: &dyn Store,
+    store: &(impl PipelineStore + ?Sized),
     scope: Scope,
     id: Option<PipelineId>,
 ) -> AppResult<()> {
@@ -113,7 +117,7 @@ pub(crate) async fn check_pipeline(
 
 /// The inactivity timeout of a session of `contact` on `channel`, outside a transaction.
 pub(crate) async fn session_timeout_for(
-    store: &dyn Store,
+    store: &(impl CrmStore + PipelineStore + ?Sized),
     scope: Scope,
     channel: &Channel,
     contact: Option<ContactId>,

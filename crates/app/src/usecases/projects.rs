@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ProjectId;
@@ -11,7 +11,7 @@ use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::{Project, validate_name};
 
 pub async fn create_project(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     name: &str,
@@ -36,7 +36,7 @@ pub async fn create_project(
 }
 
 pub async fn list_projects(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<Project>> {
@@ -44,7 +44,11 @@ pub async fn list_projects(
     store.list_projects(actor.scope.tenant_id, page).await
 }
 
-pub async fn get_project(store: &dyn Store, actor: &Actor, id: ProjectId) -> AppResult<Project> {
+pub async fn get_project(
+    store: &dyn AccessStore,
+    actor: &Actor,
+    id: ProjectId,
+) -> AppResult<Project> {
     actor.require(Permission::ProjectsManage)?;
     store
         .get_project(actor.scope.tenant_id, id)

@@ -3,7 +3,9 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{ContactEventFilter, ConversationFilter, MessageFilter, Store};
+use crate::ports::{
+    ContactEventFilter, ConversationFilter, ConversationStore, CrmStore, EventLog, MessageFilter,
+};
 use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChatId, ContactId, MessageId, SessionId};
@@ -13,7 +15,7 @@ use ventros_domain::session::Session;
 use ventros_domain::timeline::ContactEvent;
 
 pub async fn list_chats(
-    store: &dyn Store,
+    store: &dyn ConversationStore,
     actor: &Actor,
     f: &ConversationFilter,
     page: PageRequest,
@@ -23,7 +25,7 @@ pub async fn list_chats(
 }
 
 pub async fn get_chat(
-    store: &dyn Store,
+    store: &dyn ConversationStore,
     actor: &Actor,
     id: ChatId,
 ) -> AppResult<(Chat, Vec<Participant>)> {
@@ -38,7 +40,7 @@ pub async fn get_chat(
 
 /// Messages matching `f`; when `f` names a chat, session or contact, that one must exist.
 pub async fn list_messages(
-    store: &dyn Store,
+    store: &(impl ConversationStore + CrmStore + ?Sized),
     actor: &Actor,
     f: &MessageFilter,
     page: PageRequest,
@@ -62,7 +64,11 @@ pub async fn list_messages(
     store.find_messages(actor.scope, f, page).await
 }
 
-pub async fn get_message(store: &dyn Store, actor: &Actor, id: MessageId) -> AppResult<Message> {
+pub async fn get_message(
+    store: &dyn ConversationStore,
+    actor: &Actor,
+    id: MessageId,
+) -> AppResult<Message> {
     actor.require(Permission::MessagesRead)?;
     store
         .get_message(actor.scope, id)
@@ -71,7 +77,7 @@ pub async fn get_message(store: &dyn Store, actor: &Actor, id: MessageId) -> App
 }
 
 pub async fn list_sessions(
-    store: &dyn Store,
+    store: &dyn ConversationStore,
     actor: &Actor,
     f: &ConversationFilter,
     page: PageRequest,
@@ -80,7 +86,11 @@ pub async fn list_sessions(
     store.list_sessions(actor.scope, f, page).await
 }
 
-pub async fn get_session(store: &dyn Store, actor: &Actor, id: SessionId) -> AppResult<Session> {
+pub async fn get_session(
+    store: &dyn ConversationStore,
+    actor: &Actor,
+    id: SessionId,
+) -> AppResult<Session> {
     actor.require(Permission::SessionsRead)?;
     store
         .get_session(actor.scope, id)
@@ -89,7 +99,7 @@ pub async fn get_session(store: &dyn Store, actor: &Actor, id: SessionId) -> App
 }
 
 pub async fn list_contact_events(
-    store: &dyn Store,
+    store: &dyn CrmStore,
     actor: &Actor,
     contact: ContactId,
     f: &ContactEventFilter,
@@ -105,7 +115,7 @@ pub async fn list_contact_events(
 }
 
 pub async fn list_events(
-    store: &dyn Store,
+    store: &dyn EventLog,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<EventEnvelope>> {

@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{LiveCounts, ReportFilter, Store};
+use crate::ports::{LiveCounts, MetricsStore, ReportFilter};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -152,7 +152,7 @@ fn check_period(f: &ReportFilter) -> AppResult<()> {
 
 /// Every ended session with figures matching the query (agent filter applied).
 async fn matching_sessions(
-    store: &dyn Store,
+    store: &dyn MetricsStore,
     actor: &Actor,
     q: &ReportQuery,
 ) -> AppResult<Vec<Session>> {
@@ -192,7 +192,7 @@ async fn matching_sessions(
 }
 
 pub async fn session_report(
-    store: &dyn Store,
+    store: &dyn MetricsStore,
     actor: &Actor,
     q: &ReportQuery,
 ) -> AppResult<SessionReport> {
@@ -294,7 +294,11 @@ fn name<T: Serialize>(v: Option<T>) -> String {
 }
 
 /// One row per ended session with figures, header first.
-pub async fn session_csv(store: &dyn Store, actor: &Actor, q: &ReportQuery) -> AppResult<String> {
+pub async fn session_csv(
+    store: &dyn MetricsStore,
+    actor: &Actor,
+    q: &ReportQuery,
+) -> AppResult<String> {
     let sessions = matching_sessions(store, actor, q).await?;
     let mut out = CSV_COLUMNS.join(",");
     out.push('\n');
@@ -338,7 +342,7 @@ pub async fn session_csv(store: &dyn Store, actor: &Actor, q: &ReportQuery) -> A
 }
 
 pub async fn live_counts(
-    store: &dyn Store,
+    store: &dyn MetricsStore,
     actor: &Actor,
     channel: Option<ChannelId>,
 ) -> AppResult<LiveCounts> {

@@ -3,8 +3,10 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, Store};
-use crate::usecases::ingest_events::{ended_payload, session_payload};
+use crate::ports::{
+    AccessStore, ChannelStore, Clock, ConversationStore, CrmStore, PipelineStore, SessionStore,
+};
+use crate::usecases::events::{ended_payload, session_payload};
 use crate::usecases::pipelines::session_timeout_for;
 use serde_json::json;
 use ventros_domain::event::EventType;
@@ -13,7 +15,11 @@ use ventros_domain::job::{SessionMetricsJob, SessionTimeout};
 use ventros_domain::rbac::Permission;
 use ventros_domain::session::{Assignment, Session, SessionStatus, validate_close_reason};
 
-async fn session(store: &dyn Store, actor: &Actor, id: SessionId) -> AppResult<Session> {
+async fn session(
+    store: &(impl ConversationStore + ?Sized),
+    actor: &Actor,
+    id: SessionId,
+) -> AppResult<Session> {
     actor.require(Permission::SessionsUpdate)?;
     store
         .get_session(actor.scope, id)
@@ -29,7 +35,7 @@ fn not_active() -> AppError {
 }
 
 pub async fn close_session(
-    store: &dyn Store,
+    store: &(impl SessionStore + ConversationStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     id: SessionId,
@@ -61,7 +67,7 @@ pub async fn close_session(
 }
 
 pub async fn reopen_session(
-    store: &dyn Store,
+    store: &(impl SessionStore + ConversationStore + ChannelStore + CrmStore + PipelineStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     id: SessionId,
@@ -131,7 +137,7 @@ pub enum Handover {
 }
 
 pub async fn assign_session(
-    store: &dyn Store,
+    store: &(impl SessionStore + ConversationStore + AccessStore + ?Sized),
     clock: &dyn Clock,
     actor: &Actor,
     id: SessionId,
@@ -210,7 +216,7 @@ pub async fn assign_session(
 }
 
 pub async fn list_assignments(
-    store: &dyn Store,
+    store: &(impl SessionStore + ConversationStore + ?Sized),
     actor: &Actor,
     id: SessionId,
 ) -> AppResult<Vec<Assignment>> {

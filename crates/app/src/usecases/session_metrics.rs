@@ -2,8 +2,8 @@
 //! time from the stored messages and assignments (`ventros metrics recompute`).
 
 use crate::error::AppResult;
-use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::{job_event, job_payload};
+use crate::ports::{Clock, ConversationStore, JobFinish, JobHandler, MetricsStore};
+use crate::usecases::events::{job_event, job_payload};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -16,7 +16,7 @@ use ventros_domain::session::{Session, SessionStatus};
 
 /// The figures of `s` from what is stored, as of its end (or `now` while it is active).
 pub async fn calculate(
-    store: &dyn Store,
+    store: &(impl MetricsStore + ?Sized),
     s: &Session,
     now: DateTime<Utc>,
 ) -> AppResult<SessionMetrics> {
@@ -43,13 +43,15 @@ pub fn metrics_payload(s: &Session, m: &SessionMetrics) -> serde_json::Value {
     })
 }
 
-pub struct SessionMetricsHandler {
-    pub store: Arc<dyn Store>,
+pub struct SessionMetricsHandler<S: ?Sized> {
+    pub store: Arc<S>,
     pub clock: Arc<dyn Clock>,
 }
 
 #[async_trait]
-impl JobHandler for SessionMetricsHandler {
+impl<S: MetricsStore + ConversationStore + ?Sized + 'static> JobHandler
+    for SessionMetricsHandler<S>
+{
     fn kind(&self) -> &'static str {
         SESSION_METRICS
     }
@@ -69,7 +71,7 @@ impl JobHandler for SessionMetricsHandler {
         let (SessionStatus::Ended, Some(ended_at)) = (s.status, s.ended_at) else {
             return Ok(JobFinish::Done);
         };
-        let m = calculate(self.store.as_ref(), &s, now).await?;
+        let m = calculate(&*self.store, &s, now).await?;
         let event = job_event(
             job,
             EventType::SessionMetricsCalculated,
@@ -101,7 +103,7 @@ pub struct Recomputed {
 /// assignments, and compares them with the stored ones. Unless `check_only`, missing or
 /// different figures are written (with `session.metrics_calculated`).
 pub async fn recompute_all(
-    store: &dyn Store,
+    store: &(impl MetricsStore + ConversationStore + ?Sized),
     clock: &dyn Clock,
     check_only: bool,
 ) -> AppResult<Recomputed> {

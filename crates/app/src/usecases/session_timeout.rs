@@ -1,8 +1,8 @@
 //! Ends sessions after their channel's inactivity timeout, from a durable job.
 
 use crate::error::AppResult;
-use crate::ports::{Clock, JobFinish, JobHandler, Store};
-use crate::usecases::ingest_events::{ended_payload, job_event, job_payload};
+use crate::ports::{Clock, ConversationStore, JobFinish, JobHandler, SessionStore};
+use crate::usecases::events::{ended_payload, job_event, job_payload};
 use async_trait::async_trait;
 use std::sync::Arc;
 use ventros_domain::event::EventType;
@@ -11,13 +11,15 @@ use ventros_domain::session::SessionStatus;
 
 pub const INACTIVITY: &str = "inactivity";
 
-pub struct SessionTimeoutHandler {
-    pub store: Arc<dyn Store>,
+pub struct SessionTimeoutHandler<S: ?Sized> {
+    pub store: Arc<S>,
     pub clock: Arc<dyn Clock>,
 }
 
 #[async_trait]
-impl JobHandler for SessionTimeoutHandler {
+impl<S: SessionStore + ConversationStore + ?Sized + 'static> JobHandler
+    for SessionTimeoutHandler<S>
+{
     fn kind(&self) -> &'static str {
         SESSION_TIMEOUT
     }

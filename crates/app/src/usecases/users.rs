@@ -3,7 +3,7 @@
 use crate::actor::{Actor, Credential};
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Clock, Store};
+use crate::ports::{AccessStore, Clock};
 use crate::secrets::hash_password;
 use serde_json::json;
 use ventros_domain::event::EventType;
@@ -20,7 +20,7 @@ pub struct CreateUser {
 }
 
 pub async fn create_user(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     cmd: CreateUser,
@@ -56,7 +56,7 @@ pub async fn create_user(
 }
 
 pub async fn list_users(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<User>> {
@@ -64,7 +64,7 @@ pub async fn list_users(
     store.list_users(actor.scope.tenant_id, page).await
 }
 
-pub async fn get_user(store: &dyn Store, actor: &Actor, id: UserId) -> AppResult<User> {
+pub async fn get_user(store: &dyn AccessStore, actor: &Actor, id: UserId) -> AppResult<User> {
     let own = actor.credential == Credential::User(id);
     if !own {
         actor.require(Permission::UsersManage)?;
@@ -77,7 +77,7 @@ pub async fn get_user(store: &dyn Store, actor: &Actor, id: UserId) -> AppResult
 
 /// Disables a user: logins and existing tokens stop working at once.
 pub async fn disable_user(
-    store: &dyn Store,
+    store: &dyn AccessStore,
     clock: &dyn Clock,
     actor: &Actor,
     id: UserId,

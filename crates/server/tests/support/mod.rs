@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ventros_app::ports::{Store, SystemClock};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_server::config::Config;
-use ventros_server::{Roles, Running, start};
+use ventros_server::{Roles, Running, Storage, start};
 use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 
@@ -49,7 +49,7 @@ impl TestApp {
         let url = format!("sqlite://{}?mode=rwc", dir.join("e2e.db").display());
         let s = SqliteStore::connect(&url).await.unwrap();
         s.migrate().await.unwrap();
-        Some(Self::boot(Arc::new(s), &url, None, configure).await)
+        Some(Self::boot(s.into(), &url, None, configure).await)
     }
 
     pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
@@ -57,11 +57,11 @@ impl TestApp {
         let db = provision_test_database(&url).await.unwrap();
         let s = PgStore::connect_with(db.app.clone(), 8).await.unwrap();
         s.verify_rls_role().await.unwrap();
-        Some(Self::boot(Arc::new(s.clone()), "", Some((s, db)), configure).await)
+        Some(Self::boot(s.clone().into(), "", Some((s, db)), configure).await)
     }
 
     async fn boot(
-        store: Arc<dyn Store>,
+        storage: Storage,
         url: &str,
         pg: Option<(PgStore, TestDatabase)>,
         configure: impl FnOnce(&mut Config),
@@ -72,9 +72,10 @@ impl TestApp {
         cfg.rate_limit_per_minute = 60_000;
         cfg.rate_limit_burst = 10_000;
         configure(&mut cfg);
+        let store = storage.store.clone();
         let running = start(
             &cfg,
-            store.clone(),
+            storage,
             Roles {
                 http: true,
                 workers: false,

@@ -27,7 +27,6 @@ pub async fn create(
         b.user_id,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -73,6 +72,5 @@ pub async fn update(
         b.active,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok(Json(a))
 }

@@ -20,7 +20,6 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<ApiKeyCreatedOut>), ApiError> {
     let k =
         api_keys::create_api_key(s.store.as_ref(), s.clock.as_ref(), &p, &b.name, b.role).await?;
-    s.relay_wake.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreatedOut {
@@ -52,6 +51,5 @@ pub async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, "api key")?;
     api_keys::revoke_api_key(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

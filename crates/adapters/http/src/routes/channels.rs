@@ -32,7 +32,6 @@ pub async fn create(
         import_strategy: b.import_strategy,
     };
     let c = create_channel(s.store.as_ref(), s.clock.as_ref(), &p, cmd).await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(ChannelOut::new(c, &s.public_url))))
 }
 
@@ -87,7 +86,6 @@ pub async fn update(
     let c =
         manage_channel::update_channel(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), patch)
             .await?;
-    s.relay_wake.notify_one();
     Ok(Json(ChannelOut::new(c, &s.public_url)))
 }
 
@@ -101,7 +99,6 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, "channel")?;
     manage_channel::delete_channel(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }
 

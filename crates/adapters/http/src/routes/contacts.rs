@@ -77,7 +77,6 @@ pub async fn create(
         },
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -155,7 +154,6 @@ pub async fn update(
     };
     let c =
         contacts::update_contact(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), patch).await?;
-    s.relay_wake.notify_one();
     Ok(Json(c))
 }
 
@@ -169,7 +167,6 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, "contact")?;
     contacts::delete_contact(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -190,7 +187,6 @@ pub async fn bulk_tags(
         &b.remove,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok(Json(BulkTagsOut { data }))
 }
 
@@ -263,7 +259,6 @@ pub async fn add_note(
         &b.body,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(n)))
 }
 

@@ -28,7 +28,6 @@ pub async fn add_to_session(
         &b.body,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(n)))
 }
 
@@ -60,6 +59,5 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, "note")?;
     notes::delete_note(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,7 +26,6 @@ pub async fn create(
         b.session_timeout_seconds,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(pl)))
 }
 
@@ -72,6 +71,5 @@ pub async fn update(
         b.session_timeout_seconds,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok(Json(pl))
 }

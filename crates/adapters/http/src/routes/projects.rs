@@ -19,7 +19,6 @@ pub async fn create(
     ApiJson(b): ApiJson<CreateProjectIn>,
 ) -> Result<(StatusCode, Json<Project>), ApiError> {
     let pr = projects::create_project(s.store.as_ref(), s.clock.as_ref(), &p, &b.name).await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(pr)))
 }
 

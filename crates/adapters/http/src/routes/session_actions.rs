@@ -53,7 +53,6 @@ pub async fn close(
     let out =
         lifecycle::close_session(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), &b.reason)
             .await?;
-    s.relay_wake.notify_one();
     Ok(Json(out))
 }
 
@@ -65,7 +64,6 @@ pub async fn reopen(
 ) -> Result<Json<Session>, ApiError> {
     let id = path_id(&id, "session")?;
     let out = lifecycle::reopen_session(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(Json(out))
 }
 
@@ -92,7 +90,6 @@ pub async fn assign(
         Handover::Assign,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok(Json(out))
 }
 
@@ -114,7 +111,6 @@ pub async fn transfer(
         Handover::Transfer,
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok(Json(out))
 }
 

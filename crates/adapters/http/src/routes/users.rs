@@ -29,7 +29,6 @@ pub async fn create(
         },
     )
     .await?;
-    s.relay_wake.notify_one();
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
@@ -69,6 +68,5 @@ pub async fn disable(
 ) -> Result<Json<UserOut>, ApiError> {
     let id = path_id(&id, "user")?;
     let u = users::disable_user(s.store.as_ref(), s.clock.as_ref(), &p, id.into()).await?;
-    s.relay_wake.notify_one();
     Ok(Json(u.into()))
 }

@@ -1,4 +1,5 @@
-//! `POST /webhooks/waha/{channel_id}` — DESIGN §5.
+//! `POST /webhooks/waha/{channel_id}`: reads the body within its size limit, hands it to
+//! `receive_webhook`, and maps the outcome.
 
 use crate::AppState;
 use crate::auth::correlation;
@@ -8,9 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_LENGTH;
 use serde_json::json;
-use ventros_app::ports::DecodeError;
-use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
-use ventros_domain::event::EventContext;
+use ventros_app::usecases::ingest::{ReceiveError, WebhookRequest, receive_webhook};
 
 #[utoipa::path(post, path = "/webhooks/waha/{channel_id}", tag = "webhooks", params(("channel_id" = String, Path, description = "The channel id from `webhook_url`"), ("X-Webhook-Hmac" = Option<String>, Header, description = "Hex HMAC-SHA512 of the raw body, required when the channel has a webhook_hmac_key")), request_body(content = Object, description = "A WAHA webhook envelope, exactly as WAHA sends it", content_type = "application/json"), responses((status = 200, description = "Stored (processed, duplicate, ignored, unmatched or rejected)", body = Object), (status = 400, description = "Not JSON", body = ErrorBody), (status = 401, description = "Unknown channel or bad signature", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody)))]
 pub async fn receive(
@@ -32,39 +31,26 @@ pub async fn receive(
         .await
         .map_err(|_| ApiError::PayloadTooLarge { limit })?;
 
-    let channel = match uuid::Uuid::parse_str(&channel_id) {
-        Ok(id) => s.store.webhook_channel(id.into()).await?,
-        Err(_) => None,
-    }
-    .ok_or(ApiError::WebhookUnauthorized)?;
-    if let Some(key) = &channel.hmac_key {
-        let sig = parts
+    let correlation_id = correlation(&parts.headers);
+    let req = WebhookRequest {
+        channel_id: &channel_id,
+        body: &bytes,
+        signature: parts
             .headers
             .get("x-webhook-hmac")
-            .and_then(|v| v.to_str().ok());
-        if !s.decoder.verify(key.expose(), &bytes, sig) {
-            return Err(ApiError::WebhookUnauthorized);
-        }
-    }
-    let delivery = s
-        .decoder
-        .decode(&bytes)
-        .map_err(|DecodeError::Malformed(m)| ApiError::BadJson(m))?;
-    let event_name = delivery.event_name.clone();
-    let ctx = EventContext {
-        source: "waha".into(),
-        correlation_id: correlation(&parts.headers),
-        causation_id: None,
+            .and_then(|v| v.to_str().ok()),
+        correlation_id: correlation_id.as_deref(),
     };
-    let outcome =
-        ingest_webhook(s.store.as_ref(), s.clock.as_ref(), &channel, delivery, &ctx).await?;
-    let (status, detail) = outcome.label();
-    // Only processed deliveries append events.
-    if outcome == IngestOutcome::Processed {
-        s.relay_wake.notify_one();
-    }
-    metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "event" => event_label(&event_name), "outcome" => status).increment(1);
-    tracing::debug!(channel = %channel.channel_id, event = %event_name, status, "webhook ingested");
+    let r = receive_webhook(s.store.as_ref(), s.decoder.as_ref(), s.clock.as_ref(), req)
+        .await
+        .map_err(|e| match e {
+            ReceiveError::Unauthorized => ApiError::WebhookUnauthorized,
+            ReceiveError::Malformed(m) => ApiError::BadJson(m),
+            ReceiveError::App(e) => ApiError::App(e),
+        })?;
+    let (status, detail) = r.outcome.label();
+    metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "event" => event_label(&r.event_name), "outcome" => status).increment(1);
+    tracing::debug!(channel = %r.channel_id, event = %r.event_name, status, "webhook ingested");
     Ok(Json(json!({"status": status, "detail": detail})))
 }
 

@@ -1,7 +1,7 @@
 use crate::support::{ChatFilter, SessionFilter, StoreExt};
 use crate::support::{DynStore, Tenant, all, count, events, ingest, tenant};
 use serde_json::json;
-use ventros_app::usecases::ingest_webhook::IngestOutcome;
+use ventros_app::usecases::ingest::IngestOutcome;
 use ventros_domain::chat::ChatKind;
 use ventros_domain::message::{ContentType, DeliveryStatus, Direction, Message, SenderKind};
 use ventros_domain::phone::Phone;

@@ -5,7 +5,7 @@ use crate::support::{DynStore, SessionFilter, all, clock_now, count, events, ing
 use chrono::Duration;
 use std::sync::Arc;
 use ventros_app::ports::{Clock, FixedClock, JobBacklog, JobFinish};
-use ventros_app::usecases::ingest_webhook::IngestOutcome;
+use ventros_app::usecases::ingest::IngestOutcome;
 use ventros_domain::ids::{JobId, SessionId};
 use ventros_domain::job::{Job, JobStatus, SESSION_TIMEOUT, SessionTimeout};
 use ventros_domain::session::SessionStatus;

@@ -2,7 +2,7 @@ use crate::support::{ChatFilter, StoreExt};
 use crate::support::{DynStore, count, events, ingest, tenant};
 use rand::seq::SliceRandom;
 use std::sync::Arc;
-use ventros_app::usecases::ingest_webhook::IngestOutcome;
+use ventros_app::usecases::ingest::IngestOutcome;
 use ventros_waha::sample;
 
 pub async fn concurrent_deliveries_of_one_message(store: DynStore) {

@@ -188,3 +188,80 @@ pub async fn timeline_consumer_is_idempotent(store: DynStore) {
             .is_empty()
     );
 }
+
+/// Whether the relay's signal holds a wake-up (taking it).
+async fn woken(signal: &tokio::sync::Notify) -> bool {
+    // A notification given while nobody waited is kept as a permit, so this completes at once
+    // exactly when a commit notified since the last look.
+    tokio::time::timeout(std::time::Duration::ZERO, signal.notified())
+        .await
+        .is_ok()
+}
+
+/// The store wakes the outbox relay where its commits happen: after a commit that appended
+/// events (an API write, an ingest batch), not after one that appended none or rolled back.
+pub async fn commits_with_events_wake_the_relay(
+    store: DynStore,
+    signal: std::sync::Arc<tokio::sync::Notify>,
+) {
+    let t = tenant(&store, "acme").await;
+    assert!(woken(&signal).await, "tenant.created was committed");
+    assert!(!woken(&signal).await, "one wake-up per commit");
+
+    let now = clock().now();
+    store
+        .finish_idempotency(t.scope.tenant_id, "caller", "k", 200, b"{}")
+        .await
+        .unwrap();
+    assert!(!woken(&signal).await, "a write without events wakes nobody");
+
+    let outcome = ingest(
+        &store,
+        &t.channel,
+        &sample::text_message(
+            Some("w1"),
+            "5511999990001",
+            "W1",
+            false,
+            "hi",
+            1_700_000_000,
+        ),
+    )
+    .await;
+    assert_eq!(
+        outcome,
+        ventros_app::usecases::ingest::IngestOutcome::Processed
+    );
+    assert!(woken(&signal).await, "the ingest commit appended events");
+
+    // A duplicate delivery commits nothing new.
+    ingest(
+        &store,
+        &t.channel,
+        &sample::text_message(
+            Some("w1"),
+            "5511999990001",
+            "W1",
+            false,
+            "hi",
+            1_700_000_000,
+        ),
+    )
+    .await;
+    assert!(!woken(&signal).await, "a duplicate appends no events");
+
+    // An abandoned unit of work is rolled back and wakes nobody.
+    let mut tx = store.begin_ingest(t.scope).await.unwrap();
+    let e = ventros_domain::event::EventEnvelope::new(
+        &ventros_domain::event::EventContext::default(),
+        t.scope.tenant_id,
+        t.scope.project_id,
+        ventros_domain::event::EventType::ChatUpdated,
+        uuid::Uuid::now_v7(),
+        now,
+        serde_json::json!({}),
+    );
+    tx.append_events(std::slice::from_ref(&e)).await.unwrap();
+    drop(tx);
+    assert!(!woken(&signal).await, "nothing was committed");
+}

@@ -10,7 +10,7 @@ use ventros_app::error::AppError;
 use ventros_app::ports::FixedClock;
 use ventros_app::ports::ReportFilter;
 use ventros_app::usecases::contacts::{CreateContact, create_contact, update_contact};
-use ventros_app::usecases::ingest_webhook::IngestOutcome;
+use ventros_app::usecases::ingest::IngestOutcome;
 use ventros_app::usecases::pipelines::{
     create_pipeline, get_pipeline, list_pipelines, update_pipeline,
 };

@@ -11,7 +11,7 @@ use ventros_app::ports::{
 };
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
-use ventros_app::usecases::ingest_webhook::{IngestOutcome, ingest_webhook};
+use ventros_app::usecases::ingest::{IngestOutcome, ingest_webhook};
 use ventros_domain::contact::Contact;
 use ventros_domain::event::{EventContext, EventEnvelope};
 use ventros_domain::ids::ChannelId;

@@ -103,3 +103,12 @@ async fn timers_survive_a_restart() {
     cases_jobs::timers_survive_a_restart(Arc::new(first), reopen).await;
     db.drop_database().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_with_events_wake_the_relay() {
+    let Some((store, (pg, db))) = make().await else {
+        return;
+    };
+    cases_outbox::commits_with_events_wake_the_relay(store, pg.outbox_signal()).await;
+    cleanup((pg, db)).await;
+}

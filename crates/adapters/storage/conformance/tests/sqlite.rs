@@ -65,7 +65,7 @@ async fn acknowledged_deliveries_are_visible_to_other_connections() {
             );
             assert_eq!(
                 support::ingest(&store, &t.channel, &body).await,
-                ventros_app::usecases::ingest_webhook::IngestOutcome::Processed
+                ventros_app::usecases::ingest::IngestOutcome::Processed
             );
             let p = ventros_domain::phone::Phone::parse(&phone).unwrap();
             let seen = other
@@ -111,4 +111,16 @@ async fn timers_survive_a_restart() {
     };
     cases_jobs::timers_survive_a_restart(first, reopen).await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_with_events_wake_the_relay() {
+    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+    let s = SqliteStore::connect(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    let signal = s.outbox_signal();
+    cases_outbox::commits_with_events_wake_the_relay(Arc::new(s), signal).await;
+    cleanup(dir).await;
 }

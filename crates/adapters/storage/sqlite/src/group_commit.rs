@@ -112,6 +112,7 @@ impl IngestStore for SqliteStore {
             batch_id,
             outcome,
             scope,
+            appended: false,
         }))
     }
 }
@@ -124,6 +125,8 @@ pub(crate) struct SqliteIngestTx {
     batch_id: u64,
     outcome: watch::Receiver<Outcome>,
     pub(crate) scope: Scope,
+    /// This delivery appended events (they count once its savepoint is released).
+    appended: bool,
 }
 
 impl SqliteIngestTx {
@@ -134,11 +137,8 @@ impl SqliteIngestTx {
             .ok_or_else(|| AppError::internal("ingest transaction already finished"))
     }
 
-    /// The batch holds events: its commit wakes the outbox relay.
     pub(crate) fn events_appended(&mut self) {
-        if let Some(g) = self.guard.as_mut() {
-            g.appended = true;
-        }
+        self.appended = true;
     }
 
     /// Releases this delivery's savepoint, then waits until the batch it joined is durable
@@ -146,6 +146,10 @@ impl SqliteIngestTx {
     pub(crate) async fn finish(mut self: Box<Self>) -> AppResult<()> {
         let released = self.conn()?.execute("RELEASE SAVEPOINT delivery").await;
         released.map_err(db_err)?;
+        // Kept in the batch now: its commit wakes the outbox relay.
+        if let Some(g) = self.guard.as_mut() {
+            g.appended |= self.appended;
+        }
         // Our work is in the batch; release the writer to the deliveries queued behind us,
         // then commit the batch unless one of them already did.
         let mut outcome = self.outcome.clone();

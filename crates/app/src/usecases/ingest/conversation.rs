@@ -1,0 +1,87 @@
+//! Finding or creating the contact, chat and session a delivery is about. Inserts that can
+//! race with a concurrent delivery are `ON CONFLICT DO NOTHING` followed by a second look.
+
+use super::Ingest;
+use crate::error::{AppError, AppResult};
+use crate::usecases::events::{chat_payload, contact_payload, session_payload};
+use serde_json::json;
+use ventros_domain::chat::{Chat, ChatKind};
+use ventros_domain::contact::{Contact, ContactSighting};
+use ventros_domain::event::EventType;
+use ventros_domain::ids::ChatId;
+use ventros_domain::session::Session;
+use ventros_domain::wa_id::Jid;
+
+impl Ingest<'_, '_, '_> {
+    pub(super) async fn contact(&mut self, s: &ContactSighting) -> AppResult<Contact> {
+        for _ in 0..2 {
+            if let Some(mut c) = self.tx.find_contact(s).await? {
+                if let Some(ch) = s.changes_to(&c) {
+                    ch.apply(&mut c, self.now);
+                    self.tx.update_contact(&c).await?;
+                    let mut p = contact_payload(&c);
+                    p["changed"] = json!(ch.field_names());
+                    self.em.emit(EventType::ContactUpdated, c.id.0, p);
+                }
+                return Ok(c);
+            }
+            let c = s.to_new_contact(
+                self.channel.scope.tenant_id,
+                self.channel.scope.project_id,
+                self.now,
+            );
+            if self.tx.insert_contact(&c).await? {
+                self.em
+                    .emit(EventType::ContactCreated, c.id.0, contact_payload(&c));
+                return Ok(c);
+            }
+        }
+        Err(AppError::internal("contact upsert lost two races"))
+    }
+
+    pub(super) async fn chat(
+        &mut self,
+        jid: &Jid,
+        kind: ChatKind,
+        contact: Option<&Contact>,
+        subject: Option<String>,
+    ) -> AppResult<Chat> {
+        let new = Chat {
+            id: ChatId::new(),
+            tenant_id: self.channel.scope.tenant_id,
+            project_id: self.channel.scope.project_id,
+            channel_id: self.channel_id(),
+            wa_chat_id: jid.to_string(),
+            kind,
+            contact_id: contact.map(|c| c.id),
+            subject,
+            last_message_at: None,
+            created_at: self.now,
+        };
+        for _ in 0..2 {
+            if let Some(c) = self.tx.find_chat(new.channel_id, &new.wa_chat_id).await? {
+                return Ok(c);
+            }
+            if self.tx.insert_chat(&new).await? {
+                self.em
+                    .emit(EventType::ChatCreated, new.id.0, chat_payload(&new));
+                return Ok(new);
+            }
+        }
+        Err(AppError::internal("chat upsert lost two races"))
+    }
+
+    pub(super) async fn session(&mut self, new: Session) -> AppResult<Session> {
+        for _ in 0..2 {
+            if let Some(s) = self.tx.find_active_session(new.chat_id).await? {
+                return Ok(s);
+            }
+            if self.tx.insert_session(&new).await? {
+                self.em
+                    .emit(EventType::SessionStarted, new.id.0, session_payload(&new));
+                return Ok(new);
+            }
+        }
+        Err(AppError::internal("session open lost two races"))
+    }
+}

@@ -1,0 +1,183 @@
+//! A new message: its contact, chat and session, the message itself, the session's counters
+//! and inactivity timer, and its place in the chat's message group.
+
+use super::{Ingest, IngestOutcome, sighting_of};
+use crate::error::AppResult;
+use crate::gateway::InboundMessage;
+use crate::usecases::events::message_payload;
+use crate::usecases::pipelines::session_timeout_in;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use ventros_domain::chat::ChatKind;
+use ventros_domain::event::EventType;
+use ventros_domain::ids::MessageId;
+use ventros_domain::job::SessionTimeout;
+use ventros_domain::message::{DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::session::{Session, SessionTouch};
+
+impl Ingest<'_, '_, '_> {
+    pub(super) async fn message(
+        &mut self,
+        m: InboundMessage,
+        fallback_at: DateTime<Utc>,
+    ) -> AppResult<IngestOutcome> {
+        let Some(kind) = ChatKind::of(&m.key.chat) else {
+            return Ok(IngestOutcome::Ignored(
+                "status broadcasts are not conversations".into(),
+            ));
+        };
+        let from_me = m.key.from_me.unwrap_or(m.from_me);
+        if self
+            .tx
+            .find_message(self.channel_id(), Some(from_me), &m.key.raw_id)
+            .await?
+            .is_some()
+        {
+            return Ok(IngestOutcome::Duplicate);
+        }
+        let at = m.at.unwrap_or(fallback_at);
+        // Who the conversation is with, and who wrote this message.
+        let push = if from_me { None } else { m.push_name.clone() };
+        let (chat_contact, sender) = match kind {
+            ChatKind::Individual => {
+                let c = match sighting_of(&m.key.chat, push) {
+                    Some(s) => Some(self.contact(&s).await?),
+                    None => None,
+                };
+                (c.clone(), if from_me { None } else { c })
+            }
+            ChatKind::Group => {
+                let sender = match (
+                    from_me,
+                    m.participant.as_ref().or(m.key.participant.as_ref()),
+                ) {
+                    (false, Some(p)) => match sighting_of(p, push) {
+                        Some(s) => Some(self.contact(&s).await?),
+                        None => None,
+                    },
+                    _ => None,
+                };
+                (None, sender)
+            }
+            ChatKind::Channel => (None, None),
+        };
+        let chat = self
+            .chat(&m.key.chat, kind, chat_contact.as_ref(), None)
+            .await?;
+        let new_session = Session::open(
+            self.channel.scope,
+            self.channel_id(),
+            chat.id,
+            chat_contact.as_ref().map(|c| c.id),
+            at,
+        );
+        let session = self.session(new_session).await?;
+        let (direction, sender_kind) = match (from_me, m.via_api) {
+            (false, _) => (Direction::Inbound, SenderKind::Contact),
+            (true, false) => (Direction::Outbound, SenderKind::PhoneApp),
+            (true, true) => (Direction::Outbound, SenderKind::System),
+        };
+        let initial = if from_me {
+            DeliveryStatus::Sent
+        } else {
+            DeliveryStatus::Delivered
+        };
+        let status = match self
+            .tx
+            .take_pending_ack(self.channel_id(), from_me, &m.key.raw_id)
+            .await?
+        {
+            Some(early) => initial.advance(early),
+            None => initial,
+        };
+        let reply_to_message_id = self.find_reply_target(m.reply_to.as_deref()).await?;
+        let sender_wa_id = if from_me {
+            None
+        } else {
+            m.participant
+                .as_ref()
+                .or(m.key.participant.as_ref())
+                .map(|j| j.to_string())
+                .or_else(|| Some(m.key.chat.to_string()))
+        };
+        let message = Message {
+            id: MessageId::new(),
+            tenant_id: self.channel.scope.tenant_id,
+            project_id: self.channel.scope.project_id,
+            channel_id: self.channel_id(),
+            chat_id: chat.id,
+            session_id: session.id,
+            contact_id: sender.as_ref().map(|c| c.id).or(chat.contact_id),
+            direction,
+            sender_kind,
+            sender_wa_id,
+            content_type: m.content_type,
+            body: m.body,
+            media: m.media,
+            location: m.location,
+            vcards: m.vcards,
+            reply_to: m.reply_to,
+            reply_to_message_id,
+            status,
+            provider_id: format!("{from_me}_{}_{}", m.key.chat, m.key.raw_id),
+            from_me,
+            raw_id: m.key.raw_id.clone(),
+            imported: false,
+            sent_at: at,
+            created_at: self.now,
+            edited_at: None,
+            deleted_at: None,
+            reactions: json!({}),
+        };
+        if !self.tx.insert_message(&message).await? {
+            // Lost a race with a concurrent delivery of the same message.
+            return Ok(IngestOutcome::Duplicate);
+        }
+        let touch = SessionTouch::of(direction, sender_kind, at);
+        self.tx.touch_session(session.id, chat.id, &touch).await?;
+        // Every message re-arms the session's inactivity timer, in this transaction, with the
+        // timeout of the chat contact's pipeline when it overrides the channel's.
+        let mut touched = session.clone();
+        touch.apply(&mut touched);
+        let timeout = session_timeout_in(
+            &mut *self.tx,
+            self.channel.session_timeout_seconds,
+            chat_contact.as_ref().and_then(|c| c.pipeline_id),
+        )
+        .await?;
+        self.tx
+            .arm_job(&SessionTimeout::job(&touched, timeout, self.now))
+            .await?;
+        match sender_kind {
+            SenderKind::Contact => self.join_message_group(&message).await?,
+            SenderKind::Agent | SenderKind::PhoneApp => {
+                self.supersede_message_group(&message).await?
+            }
+            SenderKind::Bot | SenderKind::System => {}
+        }
+        let t = if direction == Direction::Inbound {
+            EventType::MessageReceived
+        } else {
+            EventType::MessageSent
+        };
+        self.em.emit(t, message.id.0, message_payload(&message));
+        Ok(IngestOutcome::Processed)
+    }
+
+    pub(super) async fn find_reply_target(
+        &mut self,
+        reply_to: Option<&str>,
+    ) -> AppResult<Option<MessageId>> {
+        let Some(r) = reply_to else { return Ok(None) };
+        // `replyTo.id` is usually the bare raw id; some engines send the serialized id.
+        let (from_me, raw) = match ventros_domain::wa_id::WaMessageKey::parse(r) {
+            Ok(k) => (k.from_me, k.raw_id),
+            Err(_) => (None, r.to_string()),
+        };
+        Ok(self
+            .tx
+            .find_message(self.channel_id(), from_me, &raw)
+            .await?
+            .map(|m| m.id))
+    }
+}

@@ -98,7 +98,7 @@ impl Db {
             }
             Db::Postgres(s, db) => {
                 s.close().await;
-                let _ = db.drop_database().await;
+                drop(db);
             }
         }
     }

@@ -61,11 +61,8 @@ mod tests {
     /// jobs after the configured hours, pending jobs never.
     #[tokio::test]
     async fn a_pass_prunes_keys_after_a_day_and_done_jobs_after_their_retention() {
-        let dir = std::env::temp_dir().join(format!("ventros-retention-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = SqliteStore::connect(&format!("sqlite://{}/r.db?mode=rwc", dir.display()))
-            .await
-            .unwrap();
+        let dir = ventros_testkit::TempDir::new("ventros-retention");
+        let store = SqliteStore::connect(&dir.sqlite_url("r.db")).await.unwrap();
         store.migrate().await.unwrap();
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap();
         let scope = Scope {
@@ -165,6 +162,5 @@ mod tests {
             "done jobs go after their retention, pending ones never"
         );
         store.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

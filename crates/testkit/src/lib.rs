@@ -1,6 +1,51 @@
 //! Test helpers shared by every crate's tests: WAHA fixtures and database switches.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A fresh directory under the system's temp dir, removed with everything in it when dropped
+/// (also when the test that owns it fails).
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/<prefix>-<uuid v7>`. Panics (tests only) when it cannot.
+    pub fn new(prefix: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// A `sqlite://` URL of a database file in this directory, created on first open.
+    pub fn sqlite_url(&self, file: &str) -> String {
+        format!("sqlite://{}?mode=rwc", self.0.join(file).display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Says on the real standard error (which the test harness does not capture, unlike
+/// `eprintln!`) that a suite was skipped, so `cargo test` shows it: once per suite and test
+/// binary, however many of its tests skip.
+pub fn say_skipped(what: &str, why: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !said.iter().any(|s| s == what) {
+        said.push(what.to_string());
+        let _ = writeln!(std::io::stderr(), "SKIPPED {what}: {why}");
+    }
+}
 
 /// The folder of real WAHA JSON shipped with the repository.
 pub fn fixtures_dir() -> PathBuf {
@@ -40,7 +85,10 @@ pub fn postgres_url(suite: &str) -> Option<String> {
                     "{suite}: VENTROS_TEST_REQUIRE_POSTGRES=1 but VENTROS_TEST_POSTGRES_URL is not set"
                 );
             }
-            eprintln!("{suite}: skipped on PostgreSQL (set VENTROS_TEST_POSTGRES_URL to run it)");
+            say_skipped(
+                &format!("{suite} on PostgreSQL"),
+                "set VENTROS_TEST_POSTGRES_URL to run it",
+            );
             None
         }
     }

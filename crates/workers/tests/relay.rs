@@ -16,15 +16,13 @@ use ventros_app::usecases::ingest::ingest_webhook;
 use ventros_domain::event::{EventContext, EventEnvelope};
 use ventros_domain::tenancy::Scope;
 use ventros_storage_sqlite::SqliteStore;
+use ventros_testkit::TempDir;
 use ventros_waha::{WahaDecoder, sample};
 use ventros_workers::{InProcessBus, OutboxRelay, RelayConfig, TimelineConsumer};
 
-async fn setup() -> (Arc<dyn Store>, Arc<FixedClock>, Scope) {
-    let dir = std::env::temp_dir().join(format!("ventros-relay-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let s = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.join("r.db").display()))
-        .await
-        .unwrap();
+async fn setup() -> (Arc<dyn Store>, Arc<FixedClock>, Scope, TempDir) {
+    let dir = TempDir::new("ventros-relay");
+    let s = SqliteStore::connect(&dir.sqlite_url("r.db")).await.unwrap();
     s.migrate().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(s);
     let clock = Arc::new(FixedClock::new(
@@ -77,7 +75,7 @@ async fn setup() -> (Arc<dyn Store>, Arc<FixedClock>, Scope) {
     )
     .await
     .unwrap();
-    (store, clock, scope)
+    (store, clock, scope, dir)
 }
 
 /// Records what it saw; fails while `fail` is set.
@@ -131,7 +129,7 @@ impl EventConsumer for Probe {
 
 #[tokio::test]
 async fn relay_publishes_in_order_and_feeds_the_timeline() {
-    let (store, clock, scope) = setup().await;
+    let (store, clock, scope, _dir) = setup().await;
     let (relay, probe) = relay(&store, &clock, false, 2);
     assert_eq!(relay.run_until_idle().await.unwrap(), 6);
     assert_eq!(
@@ -171,7 +169,7 @@ async fn relay_publishes_in_order_and_feeds_the_timeline() {
 
 #[tokio::test]
 async fn a_failing_consumer_keeps_events_until_it_recovers_and_others_do_not_repeat() {
-    let (store, clock, scope) = setup().await;
+    let (store, clock, scope, _dir) = setup().await;
     let (relay, probe) = relay(&store, &clock, true, RelayConfig::default().batch);
     assert!(relay.run_once().await.is_err());
     assert_eq!(

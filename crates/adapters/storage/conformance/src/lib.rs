@@ -15,12 +15,12 @@ pub mod cases_tenancy;
 pub mod support;
 
 /// Generates one `#[tokio::test]` per case for a backend. `$make` is an async expression
-/// yielding `Option<(Arc<dyn Store>, Guard)>` (None = backend skipped); `$cleanup` is an async
-/// fn taking the guard after the case passed.
+/// yielding `Option<(Arc<dyn Store>, Guard)>` (None = backend skipped); the guard holds the
+/// database and removes it when dropped, whether the case passed or failed.
 #[macro_export]
 macro_rules! conformance_tests {
-    ($make:expr, $cleanup:path) => {
-        $crate::conformance_tests!(@cases $make, $cleanup;
+    ($make:expr) => {
+        $crate::conformance_tests!(@cases $make;
             cases_tenancy::tenant_and_api_key,
             cases_tenancy::channel_roundtrip,
             cases_ingest::text_message_creates_contact_chat_session_message_events,
@@ -53,13 +53,12 @@ macro_rules! conformance_tests {
             cases_pipelines::pipeline_overrides_the_session_timeout,
         );
     };
-    (@cases $make:expr, $cleanup:path; $($path:ident :: $case:ident),* $(,)?) => {
+    (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
-                if let Some((store, guard)) = $make.await {
+                if let Some((store, _guard)) = $make.await {
                     $crate::$path::$case(store).await;
-                    $cleanup(guard).await;
                 }
             }
         )*

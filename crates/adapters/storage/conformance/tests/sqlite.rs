@@ -5,30 +5,28 @@ use std::sync::Arc;
 use ventros_app::ports::Store;
 use ventros_storage_conformance::*;
 use ventros_storage_sqlite::SqliteStore;
+use ventros_testkit::TempDir;
 
-async fn make() -> Option<(Arc<dyn Store>, std::path::PathBuf)> {
-    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+/// A fresh file in a temp directory that goes when the case ends, passed or failed.
+async fn open() -> (SqliteStore, String, TempDir) {
+    let dir = TempDir::new("ventros-conf");
+    let url = dir.sqlite_url("t.db");
     let s = SqliteStore::connect(&url).await.unwrap();
     s.migrate().await.unwrap();
+    (s, url, dir)
+}
+
+async fn make() -> Option<(Arc<dyn Store>, TempDir)> {
+    let (s, _, dir) = open().await;
     s.verify_durability().await.unwrap();
     Some((Arc::new(s), dir))
 }
 
-async fn cleanup(dir: std::path::PathBuf) {
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-conformance_tests!(make(), cleanup);
+conformance_tests!(make());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn integrity_ok_after_concurrency() {
-    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let s = SqliteStore::connect(&url).await.unwrap();
-    s.migrate().await.unwrap();
+    let (s, _, _dir) = open().await;
     let store: Arc<dyn Store> = Arc::new(s.clone());
     cases_load::concurrent_deliveries_of_one_message(store.clone()).await;
     cases_load::thousand_messages_twice_shuffled(store).await;
@@ -42,11 +40,7 @@ async fn integrity_ok_after_concurrency() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_deliveries_are_visible_to_other_connections() {
     use ventros_storage_conformance::support::{ChatFilter, StoreExt};
-    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let s = SqliteStore::connect(&url).await.unwrap();
-    s.migrate().await.unwrap();
+    let (s, url, _dir) = open().await;
     let store: Arc<dyn Store> = Arc::new(s);
     let other: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
     let t = Arc::new(support::tenant(&store, "acme").await);
@@ -92,16 +86,11 @@ async fn acknowledged_deliveries_are_visible_to_other_connections() {
             .len(),
         40
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timers_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let s = SqliteStore::connect(&url).await.unwrap();
-    s.migrate().await.unwrap();
+    let (s, url, _dir) = open().await;
     let first: Arc<dyn Store> = Arc::new(s.clone());
     let reopen = async {
         s.close().await;
@@ -110,17 +99,11 @@ async fn timers_survive_a_restart() {
         Arc::new(again) as Arc<dyn Store>
     };
     cases_jobs::timers_survive_a_restart(first, reopen).await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_with_events_wake_the_relay() {
-    let dir = std::env::temp_dir().join(format!("ventros-conf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let s = SqliteStore::connect(&url).await.unwrap();
-    s.migrate().await.unwrap();
+    let (s, _, _dir) = open().await;
     let signal = s.outbox_signal();
     cases_outbox::commits_with_events_wake_the_relay(Arc::new(s), signal).await;
-    cleanup(dir).await;
 }

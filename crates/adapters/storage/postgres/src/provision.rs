@@ -75,18 +75,35 @@ pub async fn provision_test_database(admin_url: &str) -> Result<TestDatabase, St
     })
 }
 
-impl TestDatabase {
-    /// Drops the database (connections are closed by force).
-    pub async fn drop_database(self) -> Result<(), String> {
-        let mut c = PgConnection::connect_with(&self.admin)
-            .await
-            .map_err(|e| e.to_string())?;
-        c.execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            ident(&self.name)
-        )))
+async fn drop_database(admin: &PgConnectOptions, name: &str) -> Result<(), String> {
+    let mut c = PgConnection::connect_with(admin)
         .await
         .map_err(|e| e.to_string())?;
-        Ok(())
+    c.execute(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        ident(name)
+    )))
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The database goes when its handle does, also when the test holding it fails (connections
+/// still open are closed by force). Drop cannot await, so the drop runs on a thread of its
+/// own with its own runtime.
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(drop_database(&admin, &name))
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            tracing::warn!(database = %self.name, error = %e, "could not drop a test database");
+        }
     }
 }

@@ -1,12 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The OpenAPI spec is generated from the handlers; every spec operation has a route, every
-//! route is in the spec, and the docs UI is served by Ventros itself.
+//! route is in the spec, the document is snapshotted so an API change shows in review, and
+//! the docs UI is served by Ventros itself.
 
-mod support;
-
+use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use support::TestApp;
 
 fn operations(spec: &Value) -> Vec<(String, String)> {
     let mut ops = Vec::new();
@@ -30,7 +28,7 @@ async fn every_spec_operation_has_a_route_and_every_route_is_documented() {
 
     // Routes are registered only through `routes!` (which requires the OpenAPI annotation):
     // as many registrations as documented operations, and no plain `.route(` calls.
-    let source = include_str!("../../adapters/http/src/routes/mod.rs");
+    let source = include_str!("../../../adapters/http/src/routes/mod.rs");
     assert!(
         !source.contains(".route("),
         "register routes with routes!(…) so they are documented"
@@ -139,5 +137,16 @@ async fn docs_ui_is_served_with_its_own_assets() {
             );
         }
     }
+    app.stop().await;
+}
+
+/// A change to the API (a route, a field, a status, a description) changes this snapshot,
+/// so it shows in review; accept it by updating `snapshots/` with the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_matches_its_snapshot() {
+    let app = TestApp::sqlite().await.unwrap();
+    let (s, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    insta::assert_json_snapshot!("openapi", spec);
     app.stop().await;
 }

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The real binary: JSON logs in which every line of a request carries its request id and
 //! correlation id, and a clean exit on SIGTERM.
 
@@ -9,14 +8,10 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_carry_request_and_correlation_ids_and_sigterm_exits_cleanly() {
-    let dir = std::env::temp_dir().join(format!("ventros-logs-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ventros_testkit::TempDir::new("ventros-logs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ventros"))
         .arg("serve")
-        .env(
-            "VENTROS_DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("l.db").display()),
-        )
+        .env("VENTROS_DATABASE_URL", dir.sqlite_url("l.db"))
         .env("VENTROS_HTTP_ADDR", "127.0.0.1:0")
         .env("VENTROS_LOG_FORMAT", "json")
         .env("RUST_LOG", "info,tower_http=debug")
@@ -75,5 +70,4 @@ async fn json_logs_carry_request_and_correlation_ids_and_sigterm_exits_cleanly()
     .unwrap()
     .unwrap();
     assert!(status.success(), "{status}");
-    let _ = std::fs::remove_dir_all(dir);
 }

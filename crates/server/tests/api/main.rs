@@ -1,0 +1,31 @@
+//! Ventros over HTTP, on SQLite and (when configured) PostgreSQL: one module per resource,
+//! one behaviour per test, so a failing test's name says what broke
+//! (`contacts::postgres::a_taken_phone_is_409`). Each test runs against its own Ventros on
+//! port 0 and its own database, which goes away with it, also when the test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod agents;
+mod api_keys;
+mod auth;
+mod channels;
+mod cli;
+mod contacts;
+mod conversations;
+mod correlation;
+mod idempotency;
+mod jobs;
+mod logs;
+mod metrics;
+mod notes;
+mod openapi;
+mod pipelines;
+mod projects;
+mod rbac;
+mod reports;
+mod sessions;
+mod tenancy;
+mod users;
+mod validation;
+mod webhooks;

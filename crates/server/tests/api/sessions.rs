@@ -1,0 +1,309 @@
+//! The session lifecycle through the API: assign, transfer, close, reopen, and the
+//! assignment intervals and events they leave.
+
+use crate::both_backends;
+use crate::helpers::{TestApp, code, conversation, field, id};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+both_backends!(
+    assigning_puts_the_agent_on_duty,
+    assigning_the_holder_again_changes_nothing,
+    assign_needs_an_agent_id,
+    a_transfer_to_an_unknown_agent_is_422,
+    a_transfer_closes_one_interval_and_opens_the_next_with_its_note,
+    sessions_are_filtered_by_the_agent_on_duty,
+    an_inactive_agent_cannot_take_sessions,
+    close_needs_a_reason,
+    closing_ends_the_session_once,
+    a_closed_session_takes_no_assignments,
+    reopening_starts_a_fresh_window_with_the_agent_back,
+    a_session_cannot_be_reopened_while_active,
+    unassigning_leaves_the_session_without_an_agent,
+    the_lifecycle_is_told_in_events,
+);
+
+/// A session and two bots to assign.
+struct Desk {
+    k: String,
+    sid: String,
+    agents: Vec<String>,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    let k = app.tenant("acme").await.api_key;
+    let conv = conversation(app, &k, "5511966660000").await;
+    let mut agents = Vec::new();
+    for name in ["Ana (bot)", "Beto (bot)"] {
+        let a = app
+            .ok(
+                Method::POST,
+                "/v1/agents",
+                &k,
+                Some(json!({"kind": "bot", "name": name})),
+            )
+            .await;
+        agents.push(id(&a));
+    }
+    Desk {
+        k,
+        sid: conv.session,
+        agents,
+    }
+}
+
+impl Desk {
+    async fn act(&self, app: &TestApp, action: &str, body: Option<Value>) -> (StatusCode, Value) {
+        app.call(
+            Method::POST,
+            &format!("/v1/sessions/{}/{action}", self.sid),
+            Some(&self.k),
+            body,
+        )
+        .await
+    }
+
+    async fn assign(&self, app: &TestApp, agent: usize) -> (StatusCode, Value) {
+        self.act(app, "assign", Some(json!({"agent_id": self.agents[agent]})))
+            .await
+    }
+
+    async fn transfer(&self, app: &TestApp, agent: usize) -> (StatusCode, Value) {
+        self.act(
+            app,
+            "transfer",
+            Some(json!({"to_agent_id": self.agents[agent], "note": "Wants a refund; order 4711"})),
+        )
+        .await
+    }
+
+    async fn close(&self, app: &TestApp) -> (StatusCode, Value) {
+        self.act(app, "close", Some(json!({"reason": "resolved"})))
+            .await
+    }
+
+    async fn history(&self, app: &TestApp) -> Vec<Value> {
+        app.list(&format!("/v1/sessions/{}/assignments", self.sid), &self.k)
+            .await
+    }
+}
+
+async fn assigning_puts_the_agent_on_duty(app: &TestApp) {
+    let d = desk(app).await;
+    let (s, v) = d.assign(app, 0).await;
+    assert_eq!(
+        (s, v["agent_id"].as_str()),
+        (StatusCode::OK, Some(d.agents[0].as_str())),
+        "{v}"
+    );
+}
+
+async fn assigning_the_holder_again_changes_nothing(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    let (s, _) = d.assign(app, 0).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(d.history(app).await.len(), 1);
+}
+
+async fn assign_needs_an_agent_id(app: &TestApp) {
+    let d = desk(app).await;
+    let (s, v) = d.act(app, "assign", Some(json!({}))).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("agent_id"))
+    );
+}
+
+async fn a_transfer_to_an_unknown_agent_is_422(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    let (s, v) = d
+        .act(
+            app,
+            "transfer",
+            Some(json!({"to_agent_id": uuid::Uuid::now_v7()})),
+        )
+        .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("to_agent_id"))
+    );
+}
+
+async fn a_transfer_closes_one_interval_and_opens_the_next_with_its_note(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    let (s, v) = d.transfer(app, 1).await;
+    assert_eq!(
+        (s, v["agent_id"].as_str()),
+        (StatusCode::OK, Some(d.agents[1].as_str())),
+        "{v}"
+    );
+    let h = d.history(app).await;
+    assert_eq!(h.len(), 2);
+    assert_eq!(
+        (h[0]["kind"].as_str(), h[0]["agent_id"].as_str()),
+        (Some("assign"), Some(d.agents[0].as_str()))
+    );
+    assert!(
+        h[0]["ended_at"].is_string(),
+        "the first interval closed at the transfer"
+    );
+    assert_eq!(h[0]["ended_at"], h[1]["started_at"]);
+    assert_eq!(
+        (
+            h[1]["kind"].as_str(),
+            h[1]["from_agent_id"].as_str(),
+            h[1]["note"].as_str()
+        ),
+        (
+            Some("transfer"),
+            Some(d.agents[0].as_str()),
+            Some("Wants a refund; order 4711")
+        )
+    );
+    assert!(h[1]["ended_at"].is_null());
+    assert!(h[1]["by"].as_str().unwrap().starts_with("api_key:"));
+}
+
+async fn sessions_are_filtered_by_the_agent_on_duty(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    d.transfer(app, 1).await;
+    assert_eq!(
+        app.list(&format!("/v1/sessions?agent_id={}", d.agents[1]), &d.k)
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.list(&format!("/v1/sessions?agent_id={}", d.agents[0]), &d.k)
+            .await
+            .len(),
+        0
+    );
+}
+
+async fn an_inactive_agent_cannot_take_sessions(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 1).await;
+    app.patch(
+        &format!("/v1/agents/{}", d.agents[0]),
+        &d.k,
+        json!({"active": false}),
+    )
+    .await;
+    let (s, _) = d
+        .act(app, "transfer", Some(json!({"to_agent_id": d.agents[0]})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn close_needs_a_reason(app: &TestApp) {
+    let d = desk(app).await;
+    let (s, _) = d.act(app, "close", Some(json!({"reason": ""}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn closing_ends_the_session_once(app: &TestApp) {
+    let d = desk(app).await;
+    let (s, v) = d.close(app).await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["end_reason"].as_str()),
+        (StatusCode::OK, Some("ended"), Some("resolved")),
+        "{v}"
+    );
+    let (s, v) = d.act(app, "close", Some(json!({"reason": "again"}))).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("session_not_active"))
+    );
+}
+
+/// Closing also closes the open interval; assignments wait for a reopen.
+async fn a_closed_session_takes_no_assignments(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    d.close(app).await;
+    let (s, _) = d.act(app, "assign", Some(json!({"agent_id": null}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(d.history(app).await[0]["ended_at"].is_string());
+}
+
+async fn reopening_starts_a_fresh_window_with_the_agent_back(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    d.transfer(app, 1).await;
+    d.close(app).await;
+    let before = chrono::Utc::now();
+    let (s, v) = d.act(app, "reopen", None).await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["ended_at"].is_null()),
+        (StatusCode::OK, Some("active"), true),
+        "{v}"
+    );
+    let jobs = app.list("/v1/jobs?status=pending", &d.k).await;
+    let timer = jobs
+        .iter()
+        .find(|j| j["key"] == json!(format!("session.timeout:{}", d.sid)))
+        .unwrap();
+    let run_at: chrono::DateTime<chrono::Utc> = timer["run_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        run_at >= before + chrono::Duration::seconds(1790),
+        "{run_at}"
+    );
+    let h = d.history(app).await;
+    assert_eq!(
+        (h[2]["kind"].as_str(), h[2]["agent_id"].as_str()),
+        (Some("reopen"), Some(d.agents[1].as_str()))
+    );
+}
+
+async fn a_session_cannot_be_reopened_while_active(app: &TestApp) {
+    let d = desk(app).await;
+    let (s, v) = d.act(app, "reopen", None).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("session_active"))
+    );
+}
+
+async fn unassigning_leaves_the_session_without_an_agent(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    let (s, v) = d.act(app, "assign", Some(json!({"agent_id": null}))).await;
+    assert_eq!((s, v["agent_id"].is_null()), (StatusCode::OK, true));
+    let h = d.history(app).await;
+    assert_eq!(h[1]["kind"], "unassign");
+}
+
+async fn the_lifecycle_is_told_in_events(app: &TestApp) {
+    let d = desk(app).await;
+    d.assign(app, 0).await;
+    d.transfer(app, 1).await;
+    d.close(app).await;
+    d.act(app, "reopen", None).await;
+    d.act(app, "assign", Some(json!({"agent_id": null}))).await;
+    app.drain().await;
+    let ev = app.list("/v1/events?limit=200", &d.k).await;
+    let count = |ty: &str| ev.iter().filter(|e| e["type"] == ty).count();
+    assert_eq!(count("session.assigned"), 3);
+    assert_eq!(count("session.reopened"), 1);
+    let ended = ev.iter().find(|e| e["type"] == "session.ended").unwrap();
+    assert_eq!(
+        (
+            ended["payload"]["reason"].as_str(),
+            ended["correlation_id"].is_string()
+        ),
+        (Some("resolved"), true)
+    );
+    assert_eq!(ended["payload"]["contact_messages"], 1);
+    assert_eq!(ended["payload"]["agent_id"], json!(d.agents[1]));
+    assert!(
+        ended["payload"]["closed_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("api_key:")
+    );
+}

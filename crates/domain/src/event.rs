@@ -1,4 +1,4 @@
-//! The event envelope (DESIGN §6) and the catalogue of event types.
+//! The event envelope and the catalogue of event types (documented in docs/EVENTS.md).
 
 use crate::ids::{EventId, ProjectId, TenantId};
 use chrono::{DateTime, Utc};

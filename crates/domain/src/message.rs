@@ -54,7 +54,8 @@ pub struct ContentHints<'a> {
 }
 
 impl ContentType {
-    /// Classifies a message by REFERENCE §2: location, vCards, engine type, then mimetype.
+    /// Classifies a message the way WAHA's engines mark it: location, vCards, the engine's own
+    /// type name, then the media's mimetype.
     pub fn classify(h: &ContentHints<'_>) -> ContentType {
         if let Some(t) = h.raw_type.map(|t| t.to_ascii_lowercase()) {
             let by_name = match t.as_str() {

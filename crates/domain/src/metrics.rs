@@ -1,4 +1,4 @@
-//! Session metrics (PRODUCT.md §3): a pure function of a session's messages and assignment
+//! Session metrics: a pure function of a session's messages and assignment
 //! intervals, so the figures stored at session end can be recomputed at any time and come
 //! out identical. Definitions are in docs/METRICS.md.
 

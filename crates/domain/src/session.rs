@@ -185,7 +185,7 @@ impl SessionTouch {
             s.system_messages += 1;
         }
         s.last_message_at = latest(s.last_message_at);
-        // First response, incrementally (PRODUCT §3); the end-of-session figures supersede it.
+        // First response, incrementally (docs/METRICS.md); the end-of-session figures supersede it.
         if let (Some(c), Some(a)) = (s.first_contact_message_at, s.first_agent_message_at) {
             let secs = (a - c).num_seconds();
             if secs >= 0 {

@@ -1,4 +1,5 @@
-//! WhatsApp identifiers as WAHA sends them (REFERENCE §2 and §5).
+//! WhatsApp identifiers as WAHA sends them (the shapes are in the recorded webhooks of
+//! `crates/testkit/fixtures/waha/`).
 //!
 //! A JID is `user@server`: `@c.us` (person; `@s.whatsapp.net` is normalised to it), `@lid`
 //! (hidden linked id of a person), `@g.us` (group), `@newsletter` (channel) and

@@ -48,7 +48,10 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly on what it did not expect"
+    )]
     use super::*;
     use chrono::{Duration, TimeZone, Utc};
     use ventros_app::ports::{FixedClock, IdempotencyClaim, IdempotencyStore, JobFinish, JobStore};

@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 //! The outbox relay with the in-process bus, on a real SQLite store and a fixed clock.
 
 use async_trait::async_trait;

@@ -152,8 +152,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Error responses shared by every authenticated operation, for the OpenAPI spec.
-// Only read by the OpenAPI generator, never built.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "only read by the OpenAPI generator, never built")]
 #[derive(utoipa::IntoResponses)]
 pub enum AuthErrors {
     /// Missing, unknown, revoked or expired credentials.
@@ -168,8 +167,7 @@ pub enum AuthErrors {
 }
 
 /// The id in the path does not exist in the caller's tenant.
-// Only read by the OpenAPI generator, never built.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "only read by the OpenAPI generator, never built")]
 #[derive(utoipa::IntoResponses)]
 pub enum NotFoundError {
     #[response(status = 404)]
@@ -177,8 +175,7 @@ pub enum NotFoundError {
 }
 
 /// Input errors: malformed JSON or query (400) and invalid values (422).
-// Only read by the OpenAPI generator, never built.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "only read by the OpenAPI generator, never built")]
 #[derive(utoipa::IntoResponses)]
 pub enum InputErrors {
     /// Malformed JSON or query string.
@@ -191,8 +188,7 @@ pub enum InputErrors {
 }
 
 /// The write conflicts with existing data (duplicate phone or email, request in progress).
-// Only read by the OpenAPI generator, never built.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "only read by the OpenAPI generator, never built")]
 #[derive(utoipa::IntoResponses)]
 pub enum ConflictError {
     #[response(status = 409)]

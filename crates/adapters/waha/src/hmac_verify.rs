@@ -1,4 +1,5 @@
-//! `X-Webhook-Hmac`: lowercase hex HMAC-SHA512 of the raw body (REFERENCE §1.2).
+//! `X-Webhook-Hmac`: lowercase hex HMAC-SHA512 of the raw body, as WAHA signs webhooks when
+//! its session has an HMAC key.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha512;

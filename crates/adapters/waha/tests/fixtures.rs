@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every WAHA fixture must decode, and each kind must decode to what it means.
 
 use ventros_app::gateway::InboundEvent;

@@ -2,7 +2,11 @@
 //! one behaviour per test, so a failing test's name says what broke
 //! (`contacts::postgres::a_taken_phone_is_409`). Each test runs against its own Ventros on
 //! port 0 and its own database, which goes away with it, also when the test fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 mod helpers;
 

@@ -54,7 +54,7 @@ pub async fn receive(
     Ok(Json(json!({"status": status, "detail": detail})))
 }
 
-/// WAHA's event names (REFERENCE §1.5); anything else is counted as `other`, so a sender cannot
+/// WAHA's webhook event names (recorded in `crates/testkit/fixtures/waha/`); anything else is counted as `other`, so a sender cannot
 /// grow the metric's label set.
 fn event_label(name: &str) -> &'static str {
     const KNOWN: [&str; 29] = [

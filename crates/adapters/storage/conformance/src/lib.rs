@@ -1,6 +1,10 @@
 //! One storage conformance suite, run against every store (SQLite always, PostgreSQL when
 //! configured). Each case takes a fresh, migrated, empty store.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 pub mod cases_api;
 pub mod cases_groups;

@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 //! The conformance suite on PostgreSQL, through a restricted role under row-level security.
 //! Runs when VENTROS_TEST_POSTGRES_URL is set (a role that may create databases and roles).
 

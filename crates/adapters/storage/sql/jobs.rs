@@ -54,18 +54,15 @@ impl JobStore for DbStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<Job>> {
-        let rows = sqlx::query(AssertSqlSafe(cross_tenant::claim_jobs(JOB_COLS)))
-            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-            .bind(Ts(now))
-            .bind(Ts(lease_until))
-            .fetch_all(self.any_tenant_writes())
-            .await
-            .map_err(db_err)?;
-        let mut jobs = rows
-            .iter()
-            .map(rows::job)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let mut jobs = self
+            .claim(
+                cross_tenant::claim_jobs(JOB_COLS),
+                limit,
+                now,
+                lease_until,
+                rows::job,
+            )
+            .await?;
         jobs.sort_by_key(|j| j.run_at);
         Ok(jobs)
     }

@@ -11,7 +11,7 @@
 //!   `sqlx::types::Json` (TEXT or JSONB);
 //! - the store type `DbStore` with its transactions: `begin(tenant)` (a write bound to the
 //!   tenant: SQLite's one writer, a PostgreSQL transaction with `app.tenant_id` set for RLS),
-//!   `read(tenant, query)`, and the pools for statements that span tenants;
+//!   `read(tenant, query)`, the pools for statements that span tenants, and their counts;
 //! - the ingest unit `DbIngestTx` (`conn`, `events_appended`, `finish`: group commit on SQLite,
 //!   a plain COMMIT on PostgreSQL) and its one-round-trip counter update;
 //! - SQL fragments: `LEAST`/`GREATEST`, `CI_LIKE`, `LOCK_ROW`, `whole_seconds`, `json_append`,
@@ -28,6 +28,7 @@ pub(crate) mod ingest;
 pub(crate) mod jobs;
 pub(crate) mod message_groups;
 pub(crate) mod metrics;
+pub(crate) mod operations;
 pub(crate) mod outbox;
 pub(crate) mod pipelines;
 pub(crate) mod rows;
@@ -222,6 +223,29 @@ impl DbStore {
     ) -> AppResult<Vec<T>> {
         self.read(tenant, q)
             .await?
+            .iter()
+            .map(map)
+            .collect::<R<Vec<T>>>()
+            .map_err(db_err)
+    }
+
+    /// Runs a claim across tenants (`$1` how many, `$2` now, `$3` leased until) on the
+    /// writer and maps the claimed rows.
+    pub(crate) async fn claim<T>(
+        &self,
+        sql: String,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        map: impl Fn(&DbRow) -> R<T>,
+    ) -> AppResult<Vec<T>> {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+            .bind(Ts(now))
+            .bind(Ts(lease_until))
+            .fetch_all(self.any_tenant_writes())
+            .await
+            .map_err(db_err)?
             .iter()
             .map(map)
             .collect::<R<Vec<T>>>()

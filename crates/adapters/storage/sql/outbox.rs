@@ -24,18 +24,15 @@ impl OutboxStore for DbStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<OutboxRow>> {
-        let rows = sqlx::query(AssertSqlSafe(cross_tenant::claim_outbox(EVENT_COLS)))
-            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-            .bind(Ts(now))
-            .bind(Ts(lease_until))
-            .fetch_all(self.any_tenant_writes())
-            .await
-            .map_err(db_err)?;
-        let mut out = rows
-            .iter()
-            .map(rows::outbox_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+        let mut out = self
+            .claim(
+                cross_tenant::claim_outbox(EVENT_COLS),
+                limit,
+                now,
+                lease_until,
+                rows::outbox_row,
+            )
+            .await?;
         out.sort_by_key(|r| r.seq);
         Ok(out)
     }
@@ -51,20 +48,6 @@ impl OutboxStore for DbStore {
             .await
             .map_err(db_err)?;
         Ok(())
-    }
-
-    async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)> {
-        let r = sqlx::query(AssertSqlSafe(format!(
-            "SELECT n, oldest FROM {} AS b",
-            cross_tenant::OUTBOX_BACKLOG
-        )))
-        .fetch_one(self.any_tenant_reads())
-        .await
-        .map_err(db_err)?;
-        Ok((
-            r.try_get("n").map_err(db_err)?,
-            rows::opt_at(&r, "oldest").map_err(db_err)?,
-        ))
     }
 }
 

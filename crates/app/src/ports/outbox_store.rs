@@ -16,7 +16,7 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// The outbox as the relay sees it: every tenant's unpublished events.
+/// The outbox as the relay sees it (and only the relay): every tenant's unpublished events.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Claims up to `limit` unpublished outbox rows (any tenant) whose lease has expired,
@@ -28,8 +28,6 @@ pub trait OutboxStore: Send + Sync {
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<OutboxRow>>;
     async fn mark_published(&self, seqs: &[i64], now: DateTime<Utc>) -> AppResult<()>;
-    /// Counts unpublished rows and the age of the oldest, for `/metrics` and `/ready`.
-    async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)>;
 }
 
 /// The events of one tenant in outbox order: the event feed.

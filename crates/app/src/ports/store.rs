@@ -5,6 +5,7 @@ use crate::ports::{
     SessionStore, TimelineStore,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 /// Everything Ventros keeps, as one handle for the composition root and the adapters that
 /// serve every use case. Use cases and workers take the narrowest part they need. Every call
@@ -34,4 +35,7 @@ pub trait Store:
     async fn ping(&self) -> AppResult<()>;
     /// Connections open and idle in the pool(s), for `/metrics`.
     fn pool_state(&self) -> (u32, usize);
+    /// Unpublished outbox rows of every tenant and when the oldest was written, for
+    /// `/metrics` and `/ready`.
+    async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)>;
 }

@@ -135,6 +135,10 @@ impl PgStore {
         &self.pool
     }
 
+    pub(crate) fn pool_counts(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     /// Deletes up to `limit` jobs done before `before`; how many.
     pub(crate) async fn prune_done_jobs_batch(
         &self,

@@ -15,15 +15,12 @@ mod sql;
 
 pub use provision::{TestDatabase, grant_app_role, provision_test_database};
 
-use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use ventros_app::error::AppResult;
-use ventros_app::ports::Store;
 
 pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 
@@ -124,24 +121,5 @@ impl PgStore {
     /// The connection pool, for tools that compare bare SQL with the store.
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-}
-
-#[async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        dialect::BACKEND
-    }
-
-    fn pool_state(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
-    }
-
-    async fn ping(&self) -> AppResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(sql::db_err)?;
-        Ok(())
     }
 }

@@ -149,6 +149,14 @@ impl SqliteStore {
         &self.write
     }
 
+    /// Connections open and idle, over the writer and the readers.
+    pub(crate) fn pool_counts(&self) -> (u32, usize) {
+        (
+            self.write.size() + self.read.size(),
+            self.write.num_idle() + self.read.num_idle(),
+        )
+    }
+
     /// Deletes up to `limit` jobs done before `before`; how many.
     pub(crate) async fn prune_done_jobs_batch(
         &self,

@@ -8,7 +8,6 @@ mod group_commit;
 #[path = "../../sql/mod.rs"]
 mod sql;
 
-use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -17,8 +16,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
-use ventros_app::error::AppResult;
-use ventros_app::ports::Store;
 
 pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
 
@@ -120,27 +117,5 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        dialect::BACKEND
-    }
-
-    fn pool_state(&self) -> (u32, usize) {
-        (
-            self.write.size() + self.read.size(),
-            self.write.num_idle() + self.read.num_idle(),
-        )
-    }
-
-    async fn ping(&self) -> AppResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
-            .await
-            .map_err(sql::db_err)?;
-        Ok(())
     }
 }

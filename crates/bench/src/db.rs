@@ -111,6 +111,7 @@ pub async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, Web
         CreateTenant {
             name: "bench".into(),
             admin_email: "bench@example.com".into(),
+            admin_name: None,
             admin_password: "benchmark-pw".into(),
         },
     )

@@ -1,6 +1,6 @@
 //! Picks the storage backend from the database URL scheme.
 
-use crate::config::Config;
+use crate::config::Database;
 use anyhow::{Context, bail};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -36,7 +36,7 @@ impl From<PgStore> for Storage {
 
 /// Opens the configured store, applying migrations when `migrate` is set, and refuses to
 /// run on an unsafe configuration (SQLite not durable; PostgreSQL role able to bypass RLS).
-pub async fn open_store(cfg: &Config, migrate: bool) -> anyhow::Result<Storage> {
+pub async fn open_store(cfg: &Database, migrate: bool) -> anyhow::Result<Storage> {
     let url = cfg.database_url.trim();
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
     match scheme {

@@ -37,6 +37,7 @@ async fn setup() -> (Arc<dyn Store>, Arc<FixedClock>, Scope, TempDir) {
         CreateTenant {
             name: "acme".into(),
             admin_email: "a@acme.example".into(),
+            admin_name: None,
             admin_password: "long enough pw".into(),
         },
     )

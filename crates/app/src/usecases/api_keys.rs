@@ -7,7 +7,7 @@ use crate::ports::{AccessStore, Clock};
 use crate::secrets::new_api_key;
 use serde_json::json;
 use ventros_domain::event::EventType;
-use ventros_domain::ids::ApiKeyId;
+use ventros_domain::ids::{ApiKeyId, ProjectId, TenantId};
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::{ApiKey, Role, validate_name};
 
@@ -84,4 +84,29 @@ pub async fn revoke_api_key(
         .revoke_api_key(actor.scope.tenant_id, id, now, &event)
         .await?;
     Ok(())
+}
+
+/// A key for `tenant` made by the operator (`ventros api-key create`): the way back in when
+/// every admin key is lost. It works in `project` (default: the tenant's first project).
+pub async fn create_operator_key(
+    store: &dyn AccessStore,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    project: Option<ProjectId>,
+    name: &str,
+    role: Role,
+) -> AppResult<CreatedApiKey> {
+    let project = match project {
+        Some(p) => store.get_project(tenant, p).await?,
+        None => store.default_project(tenant).await?,
+    }
+    .ok_or(AppError::NotFound("tenant or project"))?;
+    let actor = Actor::system(
+        ventros_domain::tenancy::Scope {
+            tenant_id: tenant,
+            project_id: project.id,
+        },
+        "cli",
+    );
+    create_api_key(store, clock, &actor, name, role).await
 }

@@ -1,4 +1,4 @@
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::ports::{AccessStore, Clock, NewTenant};
 use crate::secrets::{hash_password, new_api_key};
 use serde::Serialize;
@@ -12,6 +12,8 @@ use ventros_domain::tenancy::{
 pub struct CreateTenant {
     pub name: String,
     pub admin_email: String,
+    /// The admin's display name; the email when `None`.
+    pub admin_name: Option<String>,
     pub admin_password: String,
 }
 
@@ -33,6 +35,10 @@ pub async fn create_tenant(
     let now = clock.now();
     let name = validate_name("name", &cmd.name)?;
     let email = validate_email(&cmd.admin_email)?;
+    let admin_name = match &cmd.admin_name {
+        Some(n) => validate_name("admin_name", n)?,
+        None => email.clone(),
+    };
     let password_hash = hash_password(&cmd.admin_password)?;
     let tenant = Tenant {
         id: TenantId::new(),
@@ -49,7 +55,7 @@ pub async fn create_tenant(
         id: UserId::new(),
         tenant_id: tenant.id,
         email: email.clone(),
-        name: email.clone(),
+        name: admin_name,
         password_hash,
         role: Role::Admin,
         created_at: now,
@@ -97,6 +103,14 @@ pub async fn create_tenant(
             api_key,
             event,
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The admin's email is the only key a new tenant can share with another.
+            AppError::Conflict { .. } => AppError::conflict(
+                "email_taken",
+                "a user with this email exists (emails are unique across tenants)",
+            ),
+            other => other,
+        })?;
     Ok(out)
 }

@@ -132,6 +132,7 @@ impl TestApp {
             CreateTenant {
                 name: name.into(),
                 admin_email: format!("admin@{name}.example"),
+                admin_name: None,
                 admin_password: "long enough password".into(),
             },
         )

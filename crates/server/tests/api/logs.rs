@@ -15,14 +15,14 @@ async fn json_logs_carry_request_and_correlation_ids_and_sigterm_exits_cleanly()
         .env("VENTROS_HTTP_ADDR", "127.0.0.1:0")
         .env("VENTROS_LOG_FORMAT", "json")
         .env("RUST_LOG", "info,tower_http=debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let (tx, rx) = mpsc::channel::<serde_json::Value>();
-    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Ok(v) = serde_json::from_str(&line) {
                 let _ = tx.send(v);
             }

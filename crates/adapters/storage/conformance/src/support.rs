@@ -89,6 +89,7 @@ pub async fn tenant(store: &DynStore, name: &str) -> Tenant {
         CreateTenant {
             name: name.into(),
             admin_email: format!("admin-{}@{name}.example", uuid::Uuid::now_v7().simple()),
+            admin_name: None,
             admin_password: "correct horse battery".into(),
         },
     )

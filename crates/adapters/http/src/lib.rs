@@ -1,5 +1,6 @@
 //! HTTP adapter: axum router, handlers, DTOs, auth extractors and the error envelope.
 
+mod access_log;
 mod auth;
 mod correlation;
 mod dto;

@@ -26,10 +26,12 @@ pub async fn track(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().as_str().to_string();
     let started = Instant::now();
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
     metrics::counter!(HTTP_REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route)
+    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route.clone())
         .record(started.elapsed().as_secs_f64());
+    resp.extensions_mut()
+        .insert(crate::access_log::RouteTemplate(route));
     resp
 }

@@ -177,7 +177,10 @@ fn environment(root: &clap::Command) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails loudly on what it did not expect")]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly on what it did not expect"
+    )]
     use super::*;
 
     fn help_of(args: &[&str]) -> String {

@@ -100,4 +100,5 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api(state);
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .layer(from_fn(crate::access_log::log))
 }

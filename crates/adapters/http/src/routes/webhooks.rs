@@ -50,7 +50,7 @@ pub async fn receive(
         })?;
     let (status, detail) = r.outcome.label();
     metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "event" => event_label(&r.event_name), "outcome" => status).increment(1);
-    tracing::debug!(channel = %r.channel_id, event = %r.event_name, status, "webhook ingested");
+    tracing::info!(channel = %r.channel_id, event = event_label(&r.event_name), outcome = status, "webhook delivery");
     Ok(Json(json!({"status": status, "detail": detail})))
 }
 

@@ -1,5 +1,7 @@
 //! The composition root: the only place that knows concrete adapters.
 
+pub mod backup;
+
 pub mod config;
 pub mod retention;
 mod store_factory;
@@ -42,11 +44,16 @@ pub struct Running {
 }
 
 impl Running {
-    /// Signals every task to stop and waits for in-flight work to finish.
+    /// Signals every task to stop, waits for in-flight work to finish, then leaves the
+    /// database whole on disk and closes it.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        match self.store.shutdown().await {
+            Ok(()) => tracing::info!("database closed cleanly"),
+            Err(e) => tracing::warn!(error = %e, "database not closed cleanly"),
         }
     }
 

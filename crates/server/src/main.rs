@@ -110,6 +110,23 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { db, to } => {
+            init_logging("pretty", "warn");
+            ventros_server::backup::backup(&db, &to).await?;
+            println!("backed up to {}", to.display());
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            init_logging("pretty", "warn");
+            let r = ventros_server::backup::restore(&db, &from).await?;
+            println!(
+                "restored {} from {} (migration {}; later ones are applied at the next start)",
+                r.database.display(),
+                from.display(),
+                r.migration
+            );
+            Ok(())
+        }
         Command::Metrics {
             command: MetricsCommand::Recompute { db, check },
         } => {

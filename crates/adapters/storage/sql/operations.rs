@@ -26,6 +26,10 @@ impl Store for DbStore {
         Ok(())
     }
 
+    async fn shutdown(&self) -> AppResult<()> {
+        self.close_for_shutdown().await
+    }
+
     async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)> {
         let r = sqlx::query(AssertSqlSafe(format!(
             "SELECT n, oldest FROM {} AS b",

@@ -38,4 +38,8 @@ pub trait Store:
     /// Unpublished outbox rows of every tenant and when the oldest was written, for
     /// `/metrics` and `/ready`.
     async fn outbox_backlog(&self) -> AppResult<(i64, Option<DateTime<Utc>>)>;
+    /// Leaves the database whole on disk and closes the connections, once everything that
+    /// writes has stopped (SQLite folds its write-ahead log into the file, so the `.db` file
+    /// alone is the database).
+    async fn shutdown(&self) -> AppResult<()>;
 }

@@ -46,6 +46,24 @@ pub enum Command {
         #[command(subcommand)]
         command: MetricsCommand,
     },
+    /// Copy the SQLite database, consistently, while Ventros runs (`VACUUM INTO`). For
+    /// PostgreSQL use pg_dump (docs/OPERATIONS.md).
+    Backup {
+        #[command(flatten)]
+        db: Database,
+        /// The new file to write (it must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, once the backup passes SQLite's integrity
+    /// check and its migrations are ones this build knows. Stop Ventros first.
+    Restore {
+        #[command(flatten)]
+        db: Database,
+        /// The backup to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,6 +13,7 @@ mod helpers;
 mod agents;
 mod api_keys;
 mod auth;
+mod backup;
 mod channels;
 mod cli;
 mod contacts;

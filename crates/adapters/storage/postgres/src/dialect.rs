@@ -139,6 +139,12 @@ impl PgStore {
         (self.pool.size(), self.pool.num_idle())
     }
 
+    /// PostgreSQL has nothing to fold back: committed is durable. Closes the pool.
+    pub(crate) async fn close_for_shutdown(&self) -> AppResult<()> {
+        self.pool.close().await;
+        Ok(())
+    }
+
     /// Deletes up to `limit` jobs done before `before`; how many.
     pub(crate) async fn prune_done_jobs_batch(
         &self,

@@ -157,6 +157,24 @@ impl SqliteStore {
         )
     }
 
+    /// Closes the readers, folds the write-ahead log into the database file and empties it
+    /// (`wal_checkpoint(TRUNCATE)`), then closes the writer: the `.db` file alone is the
+    /// whole database.
+    pub(crate) async fn close_for_shutdown(&self) -> AppResult<()> {
+        self.read.close().await;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.write)
+            .await
+            .map_err(db_err)?;
+        self.write.close().await;
+        if busy != 0 {
+            return Err(ventros_app::AppError::Unavailable(
+                "another connection kept the write-ahead log busy; it is folded in at the next start".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Deletes up to `limit` jobs done before `before`; how many.
     pub(crate) async fn prune_done_jobs_batch(
         &self,

@@ -3,6 +3,7 @@
 //! The queries are the shared ones of `crate::sql`; `dialect` says what SQLite does
 //! differently, and `group_commit` batches ingest transactions on the one writer.
 
+mod backup;
 mod dialect;
 mod group_commit;
 #[path = "../../sql/mod.rs"]
@@ -17,7 +18,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 
+pub use backup::{Restored, database_file, restore};
+
 pub const MIGRATIONS_TABLE: &str = "ventros_migrations";
+
+/// This build's migrations, recorded in `ventros_migrations`.
+pub(crate) fn migrator() -> sqlx::migrate::Migrator {
+    let mut m = sqlx::migrate!("./migrations");
+    m.dangerous_set_table_name(MIGRATIONS_TABLE);
+    m
+}
 
 /// The SQLite store. Writes go through a single connection (SQLite has one writer anyway,
 /// and queueing in-process avoids `SQLITE_BUSY`); reads use a small pool.
@@ -29,11 +39,14 @@ pub struct SqliteStore {
     batch: Arc<Mutex<group_commit::Batch>>,
     /// Notified after every commit that appended events.
     outbox_signal: Arc<Notify>,
+    /// Held (shared) while the database is open, so a restore never swaps it under us.
+    _lock: Arc<std::fs::File>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path?mode=rwc`).
     pub async fn connect(url: &str) -> Result<Self, String> {
+        let lock = backup::hold_shared(&backup::database_file(url)?)?;
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| format!("invalid SQLite URL {url:?}: {e}"))?
             .create_if_missing(true)
@@ -59,14 +72,14 @@ impl SqliteStore {
             read,
             batch: Arc::new(Mutex::new(group_commit::Batch::new(outbox_signal.clone()))),
             outbox_signal,
+            _lock: Arc::new(lock),
         })
     }
 
     /// Applies the embedded migrations (idempotent).
     pub async fn migrate(&self) -> Result<(), String> {
-        let mut m = sqlx::migrate!("./migrations");
-        m.dangerous_set_table_name(MIGRATIONS_TABLE);
-        m.run(&self.write)
+        migrator()
+            .run(&self.write)
             .await
             .map_err(|e| format!("SQLite migration failed: {e}"))
     }

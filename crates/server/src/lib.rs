@@ -1,6 +1,7 @@
 //! The composition root: the only place that knows concrete adapters.
 
 pub mod backup;
+mod http_server;
 
 pub mod config;
 pub mod retention;
@@ -8,7 +9,6 @@ mod store_factory;
 
 pub use store_factory::{Storage, open_store};
 
-use anyhow::Context;
 use config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,8 +18,6 @@ use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{Clock, Store, SystemClock};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
-use ventros_http::AppState;
-use ventros_waha::WahaDecoder;
 use ventros_workers::{
     InProcessBus, JobRunner, JobRunnerConfig, OutboxRelay, RelayConfig, TimelineConsumer,
 };
@@ -35,6 +33,8 @@ pub struct Roles {
 /// workers are off), and a handle to stop it.
 pub struct Running {
     pub addr: Option<SocketAddr>,
+    /// Where `/metrics` listens when it has a listener of its own.
+    pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub relay: Arc<OutboxRelay>,
     /// Runs due jobs (session timeouts); tests drive it with `run_once` and a test clock.
@@ -118,74 +118,25 @@ pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Resu
     let jobs = Arc::new(build_job_runner(store.clone(), clock.clone()));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
-    let mut addr = None;
-    if roles.http {
-        let listener = tokio::net::TcpListener::bind(&cfg.http_addr)
-            .await
-            .with_context(|| {
-                format!("cannot listen on {} (set VENTROS_HTTP_ADDR)", cfg.http_addr)
-            })?;
-        let local = listener.local_addr()?;
-        addr = Some(local);
-        let public_url = cfg.public_url.clone().unwrap_or_else(|| {
-            let host = if local.ip().is_unspecified() {
-                "localhost".to_string()
-            } else {
-                local.ip().to_string()
-            };
-            format!("http://{host}:{}", local.port())
-        });
-        let state = AppState {
-            store: store.clone(),
-            decoder: Arc::new(WahaDecoder),
-            clock: clock.clone(),
-            public_url,
-            webhook_max_bytes: cfg.webhook_max_bytes,
-            prometheus: prometheus(),
-            auth: Arc::new(build_auth(cfg)?),
-            limiter: Arc::new(ventros_http::RateLimiter::new(
-                cfg.rate_limit_per_minute,
-                cfg.rate_limit_burst,
-            )),
+    let (mut addr, mut metrics_addr) = (None, None);
+    if roles.http || cfg.metrics_addr.is_some() {
+        let api = match roles.http {
+            true => Some(http_server::bind(&cfg.http_addr, "VENTROS_HTTP_ADDR").await?),
+            false => None,
         };
-        let app = ventros_http::router(state)
-            .layer(
-                tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                    |req: &axum::http::Request<axum::body::Body>| {
-                        let request_id = req
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_string();
-                        let correlation_id =
-                            ventros_http::correlation(req.headers()).unwrap_or_default();
-                        tracing::info_span!(
-                            "request",
-                            method = %req.method(),
-                            path = %req.uri().path(),
-                            request_id = %request_id,
-                            correlation_id = %correlation_id,
-                        )
-                    },
-                ),
-            )
-            .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
-            .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
-                tower_http::request_id::MakeRequestUuid,
-            ));
-        let mut rx_http = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let stop = async move {
-                let _ = rx_http.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(error = %e, "HTTP server failed");
-            }
-        }));
+        let local = api.as_ref().map(|l| l.local_addr()).transpose()?;
+        let state = http_server::state(cfg, store.clone(), clock.clone(), local)?;
+        if let (Some(listener), Some(local)) = (api, local) {
+            addr = Some(local);
+            let app = http_server::api(state.clone());
+            tasks.push(http_server::serve(listener, app, rx.clone()));
+        }
+        if let Some(m) = &cfg.metrics_addr {
+            let listener = http_server::bind(m, "VENTROS_METRICS_ADDR").await?;
+            metrics_addr = Some(listener.local_addr()?);
+            let app = ventros_http::metrics_router(state);
+            tasks.push(http_server::serve(listener, app, rx.clone()));
+        }
     }
     if roles.workers {
         let r = relay.clone();
@@ -203,6 +154,7 @@ pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Resu
     }
     Ok(Running {
         addr,
+        metrics_addr,
         store,
         relay,
         jobs,

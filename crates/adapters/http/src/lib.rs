@@ -40,4 +40,14 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Requests per caller.
     pub limiter: Arc<RateLimiter>,
+    /// `/metrics` on the API listener; false when it has a listener of its own.
+    pub metrics_on_api: bool,
+}
+
+/// `/metrics` alone, for a listener of its own (`VENTROS_METRICS_ADDR`), so the API's
+/// listener need not expose it.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(routes::render_metrics))
+        .with_state(state)
 }

@@ -218,6 +218,7 @@ mod tests {
             "VENTROS_MIGRATION_DATABASE_URL",
             "VENTROS_DB_MAX_CONNECTIONS",
             "VENTROS_HTTP_ADDR",
+            "VENTROS_METRICS_ADDR",
             "VENTROS_PUBLIC_URL",
             "VENTROS_WEBHOOK_MAX_BYTES",
             "VENTROS_LOG_FORMAT",

@@ -68,6 +68,10 @@ pub struct Config {
         hide_env_values = true
     )]
     pub http_addr: String,
+    /// Address `/metrics` listens on by itself (it then leaves the API listener); unset, it is
+    /// served on the API listener.
+    #[arg(long, env = "VENTROS_METRICS_ADDR", hide_env_values = true)]
+    pub metrics_addr: Option<String>,
     /// Public base URL of this server, used to build channel webhook URLs (default from the address).
     #[arg(long, env = "VENTROS_PUBLIC_URL", hide_env_values = true)]
     pub public_url: Option<String>,
@@ -157,6 +161,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("db", &self.db)
             .field("http_addr", &self.http_addr)
+            .field("metrics_addr", &self.metrics_addr)
             .field("public_url", &self.public_url)
             .field("webhook_max_bytes", &self.webhook_max_bytes)
             .field("log_format", &self.log_format)
@@ -177,6 +182,7 @@ impl Config {
         Config {
             db: Database::at(database_url),
             http_addr: http_addr.to_string(),
+            metrics_addr: None,
             public_url: None,
             webhook_max_bytes: 1024 * 1024,
             log_format: "pretty".into(),

@@ -2,20 +2,17 @@
 //! database; `ventros backup` copies a running one; `ventros restore` puts back only a sound
 //! copy, and never under a running Ventros.
 
+use crate::process::{Served, ventros};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 use ventros_testkit::TempDir;
 
-fn ventros(args: &[&str], url: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ventros"));
-    c.args(args)
-        .env("VENTROS_DATABASE_URL", url)
-        .env("RUST_LOG", "warn");
-    c
+fn tenant(url: &str) -> String {
+    crate::process::tenant(url)["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Row counts of every table of a database file, read without writing to it.
@@ -41,32 +38,6 @@ async fn rows_of(file: &Path) -> BTreeMap<String, i64> {
     }
     pool.close().await;
     counts
-}
-
-/// A tenant made with the CLI; its API key.
-fn tenant(url: &str) -> String {
-    let out = ventros(
-        &[
-            "tenant",
-            "create",
-            "--name",
-            "Acme",
-            "--admin-email",
-            "admin@acme.example",
-            "--json",
-        ],
-        url,
-    )
-    .env("VENTROS_ADMIN_PASSWORD", "long enough")
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["api_key"].as_str().unwrap().to_string()
 }
 
 /// Ten inbound messages through a channel of `base`.
@@ -108,45 +79,12 @@ async fn after_sigterm_the_db_file_alone_holds_every_row() {
     let dir = TempDir::new("ventros-sigterm");
     let url = dir.sqlite_url("ventros.db");
     let key = tenant(&url);
-    let mut child = ventros(&["serve"], &url)
-        .env("VENTROS_HTTP_ADDR", "127.0.0.1:0")
-        .env("VENTROS_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Value>();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str(&line) {
-                let _ = tx.send(v);
-            }
-        }
-    });
-    let addr = loop {
-        let v = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a log line");
-        if let Some(a) = v["fields"]["addr"].as_str() {
-            break a.to_string();
-        }
-    };
-    traffic(&format!("http://{addr}"), &key).await;
-
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let served = Served::start(&url, "info");
+    traffic(&served.base, &key).await;
+    let (status, lines) = served.terminate().await;
     assert!(status.success(), "{status}");
-    let closed = rx
-        .try_iter()
+    let closed = lines
+        .iter()
         .any(|v| v["fields"]["message"] == "database closed cleanly");
     assert!(closed, "the shutdown said how the database was left");
 

@@ -108,6 +108,11 @@ impl TestApp {
         self.running.as_ref().unwrap()
     }
 
+    /// `http://…` of `/metrics`' own listener, when it has one.
+    pub fn metrics_base(&self) -> Option<String> {
+        self.running().metrics_addr.map(|a| format!("http://{a}"))
+    }
+
     /// The job runner, for tests to run due jobs with.
     pub fn jobs(&self) -> Arc<JobRunner> {
         self.running().jobs.clone()

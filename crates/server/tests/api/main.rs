@@ -26,6 +26,7 @@ mod metrics;
 mod notes;
 mod openapi;
 mod pipelines;
+mod process;
 mod projects;
 mod rbac;
 mod reports;

@@ -1,7 +1,5 @@
 //! `/metrics`: requests by route template and status, webhook outcomes by event, the outbox
-//! and job gauges, and no ids as labels. One test on purpose: the Prometheus recorder is
-//! process-wide, and scrapes set the gauges from the scraped app, so two tests scraping at
-//! once would read each other's gauges.
+//! and job gauges of the scraped server, no ids as labels, and a listener of its own.
 
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
@@ -132,5 +130,38 @@ async fn metrics_count_requests_by_route_and_webhook_outcomes() {
         !text.contains(&missing.to_string()) && !text.contains(id),
         "ids must never become labels"
     );
+    app.stop().await;
+}
+
+/// With `VENTROS_METRICS_ADDR`, `/metrics` answers there and the API listener no longer has
+/// it (404, the not-found envelope).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metrics_listener_of_its_own_takes_metrics_off_the_api() {
+    let app = TestApp::sqlite_with(|c| c.metrics_addr = Some("127.0.0.1:0".into()))
+        .await
+        .unwrap();
+    let own = app.metrics_base().expect("a metrics listener");
+    assert_ne!(own, app.base);
+    let r = app
+        .client
+        .get(format!("{own}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("ventros_outbox_pending 0"), "{text}");
+    let (s, v) = app.call(reqwest::Method::GET, "/metrics", None, None).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let r = app
+        .client
+        .get(format!("{own}/v1/contacts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "only /metrics there");
     app.stop().await;
 }

@@ -38,8 +38,19 @@ pub async fn not_found() -> ApiError {
     ApiError::App(ventros_app::AppError::NotFound("route"))
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, overdue and dead jobs, database pool use", content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, overdue and dead jobs, database pool use", content_type = "text/plain", body = String), (status = 404, description = "Served on its own listener (VENTROS_METRICS_ADDR), not here", body = crate::error::ErrorBody)))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
+    if !s.metrics_on_api {
+        return not_found().await.into_response();
+    }
+    render_metrics(State(s)).await
+}
+
+/// The Prometheus text, on the API listener or on its own (`crate::metrics_router`): the
+/// process's counters and histograms, then gauges read from this server's store at this
+/// scrape (rendered here, not kept in the process-wide recorder, so they are always this
+/// store's and this moment's).
+pub async fn render_metrics(State(s): State<AppState>) -> Response {
     use crate::metrics::{
         DB_POOL_IDLE, DB_POOL_OPEN, JOBS_DEAD, JOBS_DUE, JOBS_LAG, OUTBOX_LAG, OUTBOX_PENDING,
     };
@@ -48,25 +59,44 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
     let age = |oldest: Option<chrono::DateTime<chrono::Utc>>| {
         oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
     };
+    let mut gauges: Vec<(&str, &str, f64)> = Vec::new();
     if let Ok(b) = s.store.job_backlog(now).await {
-        metrics::gauge!(JOBS_DUE).set(b.due as f64);
-        metrics::gauge!(JOBS_LAG).set(age(b.oldest_due));
-        metrics::gauge!(JOBS_DEAD).set(b.dead as f64);
+        gauges.push((
+            JOBS_DUE,
+            "pending jobs whose due time has passed",
+            b.due as f64,
+        ));
+        gauges.push((
+            JOBS_LAG,
+            "seconds since the oldest overdue job was due",
+            age(b.oldest_due),
+        ));
+        gauges.push((JOBS_DEAD, "jobs that failed for good", b.dead as f64));
     }
     if let Ok((pending, oldest)) = s.store.outbox_backlog().await {
-        metrics::gauge!(OUTBOX_PENDING).set(pending as f64);
-        metrics::gauge!(OUTBOX_LAG).set(age(oldest));
+        gauges.push((OUTBOX_PENDING, "events not yet published", pending as f64));
+        gauges.push((
+            OUTBOX_LAG,
+            "seconds since the oldest unpublished event was written",
+            age(oldest),
+        ));
     }
     let (open, idle) = s.store.pool_state();
-    metrics::gauge!(DB_POOL_OPEN).set(f64::from(open));
-    metrics::gauge!(DB_POOL_IDLE).set(idle as f64);
+    gauges.push((DB_POOL_OPEN, "database connections open", f64::from(open)));
+    gauges.push((DB_POOL_IDLE, "database connections idle", idle as f64));
     s.prometheus.run_upkeep();
+    let mut text = s.prometheus.render();
+    for (name, help, value) in gauges {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+        ));
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        s.prometheus.render(),
+        text,
     )
         .into_response()
 }

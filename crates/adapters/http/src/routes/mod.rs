@@ -16,6 +16,8 @@ mod session_actions;
 mod users;
 mod webhooks;
 
+pub(crate) use health::render_metrics;
+
 use crate::AppState;
 use crate::openapi::ApiDoc;
 use axum::Router;

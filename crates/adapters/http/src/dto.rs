@@ -34,6 +34,7 @@ impl<T: Serialize + utoipa::ToSchema> From<Page<T>> for ListResponse<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -131,7 +131,7 @@ impl SessionStore for DbStore {
         event: &EventEnvelope,
     ) -> AppResult<bool> {
         let mut tx = self.write(scope.tenant_id).await?;
-        let n = sqlx::query("UPDATE sessions SET status = 'active', ended_at = NULL, end_reason = NULL WHERE tenant_id = $1 AND project_id = $2 AND id = $3 AND status = 'ended'")
+        let n = sqlx::query("UPDATE sessions SET status = 'active', ended_at = NULL, end_reason = NULL, metrics = NULL WHERE tenant_id = $1 AND project_id = $2 AND id = $3 AND status = 'ended'")
             .bind(scope.tenant_id.0)
             .bind(scope.project_id.0)
             .bind(id.0)

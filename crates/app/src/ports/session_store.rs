@@ -21,8 +21,9 @@ pub trait SessionStore: Send + Sync {
         event: &EventEnvelope,
         then: &Job,
     ) -> AppResult<bool>;
-    /// Makes an ended session active again, arms its timer and (when it had an agent) opens
-    /// a new assignment interval, in one transaction. `false` if it was not ended;
+    /// Makes an ended session active again (its end-of-session figures are dropped until it
+    /// ends again), arms its timer and (when it had an agent) opens a new assignment
+    /// interval, in one transaction. `false` if it was not ended;
     /// `Conflict` when its chat has another active session.
     async fn reopen_session(
         &self,

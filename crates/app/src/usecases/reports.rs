@@ -302,7 +302,7 @@ pub async fn session_csv(
     let sessions = matching_sessions(store, actor, q).await?;
     let mut out = CSV_COLUMNS.join(",");
     out.push('\n');
-    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ts = csv_time;
     for s in &sessions {
         let Some(m) = &s.metrics else { continue };
         let cells = [
@@ -341,6 +341,11 @@ pub async fn session_csv(
     Ok(out)
 }
 
+/// A time as the CSV writes it: RFC 3339 in UTC with milliseconds, as exact as the JSON.
+fn csv_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 pub async fn live_counts(
     store: &dyn MetricsStore,
     actor: &Actor,
@@ -361,6 +366,19 @@ mod tests {
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("=cmd()"), "\"'=cmd()\"");
+    }
+
+    #[test]
+    fn csv_times_keep_their_milliseconds() {
+        let t = Utc
+            .timestamp_millis_opt(1_764_583_200_123)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(csv_time(t), "2025-12-01T10:00:00.123Z");
+        assert_eq!(
+            csv_time(t - chrono::Duration::milliseconds(123)),
+            "2025-12-01T10:00:00.000Z"
+        );
     }
 
     #[test]

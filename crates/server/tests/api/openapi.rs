@@ -150,3 +150,34 @@ async fn the_openapi_document_matches_its_snapshot() {
     insta::assert_json_snapshot!("openapi", spec);
     app.stop().await;
 }
+
+/// Swagger shows the summary as plain text: one short line, no Markdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_has_a_plain_one_line_summary_and_bounded_limits() {
+    let app = TestApp::sqlite().await.unwrap();
+    let (_, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
+    for (method, path) in operations(&spec) {
+        let op = &spec["paths"][&path][&method];
+        let summary = op["summary"].as_str().unwrap_or_default();
+        assert!(
+            !summary.is_empty()
+                && summary.len() <= 60
+                && !summary.contains('`')
+                && !summary.contains('\n'),
+            "{method} {path}: summary {summary:?}"
+        );
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["name"] == "limit" {
+                assert_eq!(
+                    (
+                        p["schema"]["minimum"].as_i64(),
+                        p["schema"]["maximum"].as_i64()
+                    ),
+                    (Some(1), Some(200)),
+                    "{method} {path}: {p}"
+                );
+            }
+        }
+    }
+    app.stop().await;
+}

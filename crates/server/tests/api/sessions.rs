@@ -19,6 +19,7 @@ both_backends!(
     a_closed_session_takes_no_assignments,
     reopening_starts_a_fresh_window_with_the_agent_back,
     a_session_cannot_be_reopened_while_active,
+    reopening_clears_the_figures_until_the_session_ends_again,
     unassigning_leaves_the_session_without_an_agent,
     the_lifecycle_is_told_in_events,
 );
@@ -306,4 +307,27 @@ async fn the_lifecycle_is_told_in_events(app: &TestApp) {
             .unwrap()
             .starts_with("api_key:")
     );
+}
+
+async fn reopening_clears_the_figures_until_the_session_ends_again(app: &TestApp) {
+    let d = desk(app).await;
+    d.close(app).await;
+    app.jobs().run_until_idle().await.unwrap();
+    let path = format!("/v1/sessions/{}", d.sid);
+    let (_, ended) = app.get(&path, &d.k).await;
+    assert!(ended["metrics"].is_object(), "{ended}");
+    let total = |v: &Value| v["total"]["sessions"].as_i64();
+    let (_, rep) = app.get("/v1/reports/sessions", &d.k).await;
+    assert_eq!(total(&rep), Some(1));
+
+    d.act(app, "reopen", None).await;
+    let (_, reopened) = app.get(&path, &d.k).await;
+    assert!(reopened["metrics"].is_null(), "{reopened}");
+    let (_, rep) = app.get("/v1/reports/sessions", &d.k).await;
+    assert_eq!(total(&rep), Some(0), "an open session is in no report");
+
+    d.close(app).await;
+    app.jobs().run_until_idle().await.unwrap();
+    let (_, again) = app.get(&path, &d.k).await;
+    assert!(again["metrics"].is_object(), "computed anew at the new end");
 }

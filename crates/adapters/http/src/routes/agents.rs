@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::agents;
 use ventros_domain::agent::Agent;
 
+/// Create an agent
 #[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = CreateAgentIn, responses((status = 201, body = Agent), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -30,6 +31,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(a)))
 }
 
+/// List agents
 #[utoipa::path(get, path = "/v1/agents", tag = "agents", params(PageQuery), responses((status = 200, body = ListResponse<Agent>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -43,6 +45,7 @@ pub async fn list(
     ))
 }
 
+/// Get an agent
 #[utoipa::path(get, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path, description = "Agent id")), responses((status = 200, body = Agent), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -55,6 +58,7 @@ pub async fn get(
     ))
 }
 
+/// Rename, activate or deactivate an agent
 #[utoipa::path(patch, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path, description = "Agent id")), request_body = UpdateAgentIn, responses((status = 200, body = Agent), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,

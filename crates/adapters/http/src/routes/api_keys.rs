@@ -11,6 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ventros_app::usecases::api_keys;
 
+/// Create an API key
+///
 /// Creates a key for the caller's project. The `key` is in this response only.
 #[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn create(
@@ -29,6 +31,7 @@ pub async fn create(
     ))
 }
 
+/// List API keys
 #[utoipa::path(get, path = "/v1/api-keys", tag = "api_keys", params(PageQuery), responses((status = 200, description = "Keys by prefix; never the key itself", body = ListResponse<ApiKeyOut>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -42,6 +45,8 @@ pub async fn list(
     }))
 }
 
+/// Revoke an API key
+///
 /// Revokes a key; requests with it are refused from now on.
 #[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api_keys", params(("id" = String, Path, description = "API key id")), responses((status = 204, description = "Revoked"), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn revoke(

@@ -10,6 +10,8 @@ use axum::extract::State;
 use ventros_app::actor::Credential;
 use ventros_app::usecases::{login, users};
 
+/// Log in with email and password
+///
 /// Exchanges email and password for an access token (HS256 JWT). After repeated failures
 /// the account is locked for a while (429 with `Retry-After`).
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginIn, responses((status = 200, description = "Access token", body = TokenOut), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 429, description = "Too many failed logins for this account", body = ErrorBody), InputErrors))]
@@ -32,6 +34,8 @@ pub async fn login(
     }))
 }
 
+/// Who the caller is
+///
 /// Who the credential belongs to: tenant, project, role and its permissions.
 #[utoipa::path(get, path = "/v1/me", tag = "auth", responses((status = 200, body = MeOut), AuthErrors), security(("bearer" = [])))]
 pub async fn me(State(s): State<AppState>, p: Principal) -> Result<Json<MeOut>, ApiError> {

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::manage_channel::{self, ChannelPatch};
 
+/// Register a channel
 #[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannelIn, responses((status = 201, description = "Channel registered", body = ChannelOut), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -35,6 +36,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ChannelOut::new(c, &s.public_url))))
 }
 
+/// List channels
 #[utoipa::path(get, path = "/v1/channels", tag = "channels", params(PageQuery), responses((status = 200, body = ListResponse<ChannelOut>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -52,6 +54,7 @@ pub async fn list(
     }))
 }
 
+/// Get a channel
 #[utoipa::path(get, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), responses((status = 200, body = ChannelOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -63,6 +66,7 @@ pub async fn get(
     Ok(Json(ChannelOut::new(c, &s.public_url)))
 }
 
+/// Update a channel
 #[utoipa::path(patch, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), request_body = UpdateChannelIn, responses((status = 200, body = ChannelOut), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
@@ -89,6 +93,8 @@ pub async fn update(
     Ok(Json(ChannelOut::new(c, &s.public_url)))
 }
 
+/// Delete a channel
+///
 /// Deletes the channel: WAHA deliveries to its webhook are refused; its chats, sessions and
 /// messages stay readable.
 #[utoipa::path(delete, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), responses((status = 204, description = "Deleted"), AuthErrors, NotFoundError), security(("bearer" = [])))]
@@ -102,6 +108,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The channel's WAHA session status
+///
 /// The WAHA session status last reported for the channel.
 #[utoipa::path(get, path = "/v1/channels/{id}/status", tag = "channels", params(("id" = String, Path, description = "Channel id")), responses((status = 200, body = ChannelStatusOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn status(

@@ -53,10 +53,13 @@ pub struct ContactsQuery {
     /// `created_at` (default), `-created_at`, `updated_at` or `-updated_at`.
     #[param(inline)]
     sort: Option<ContactSort>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// Create a contact
 #[utoipa::path(post, path = "/v1/contacts", tag = "contacts", request_body = CreateContactIn, responses((status = 201, body = Contact), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -80,6 +83,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
+/// List and search contacts
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactsQuery), responses((status = 200, body = ListResponse<Contact>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -121,6 +125,7 @@ pub async fn list(
     ))
 }
 
+/// Get a contact
 #[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 200, body = Contact), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -133,6 +138,7 @@ pub async fn get(
     ))
 }
 
+/// Update a contact
 #[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = UpdateContactIn, responses((status = 200, body = Contact), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
@@ -157,6 +163,8 @@ pub async fn update(
     Ok(Json(c))
 }
 
+/// Delete a contact
+///
 /// Deletes the contact: it disappears from lists and lookups, its conversations stay, and
 /// its phone can be used by a new contact.
 #[utoipa::path(delete, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 204, description = "Deleted"), AuthErrors, NotFoundError), security(("bearer" = [])))]
@@ -170,6 +178,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Add and remove tags on many contacts
+///
 /// Adds and removes tags on up to 200 contacts, all or nothing.
 #[utoipa::path(post, path = "/v1/contacts/bulk-tags", tag = "contacts", request_body = BulkTagsIn, responses((status = 200, description = "The contacts after the change", body = BulkTagsOut), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn bulk_tags(
@@ -200,10 +210,13 @@ pub struct TimelineQuery {
     event_type: Option<String>,
     /// `lifecycle`, `profile`, `conversation`, `call` or `note`.
     category: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// A contact's timeline
 #[utoipa::path(get, path = "/v1/contacts/{id}/events", tag = "contacts", params(("id" = String, Path, description = "Contact id"), TimelineQuery), responses((status = 200, description = "The contact timeline, oldest first", body = ListResponse<ContactEvent>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn timeline(
     State(s): State<AppState>,
@@ -224,6 +237,7 @@ pub async fn timeline(
     ))
 }
 
+/// A contact's messages
 #[utoipa::path(get, path = "/v1/contacts/{id}/messages", tag = "contacts", params(("id" = String, Path, description = "Contact id"), PageQuery), responses((status = 200, description = "The contact's messages in every chat, oldest first", body = ListResponse<Message>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn messages(
     State(s): State<AppState>,
@@ -243,6 +257,7 @@ pub async fn messages(
     ))
 }
 
+/// Add a note to a contact
 #[utoipa::path(post, path = "/v1/contacts/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Contact id")), request_body = CreateNoteIn, responses((status = 201, body = Note), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn add_note(
     State(s): State<AppState>,
@@ -262,6 +277,7 @@ pub async fn add_note(
     Ok((StatusCode::CREATED, Json(n)))
 }
 
+/// A contact's notes
 #[utoipa::path(get, path = "/v1/contacts/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Contact id"), PageQuery), responses((status = 200, description = "Notes on the contact (also those on its sessions), oldest first", body = ListResponse<Note>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn list_notes(
     State(s): State<AppState>,

@@ -28,10 +28,13 @@ pub struct ChatsQuery {
     created_after: Option<DateTime<Utc>>,
     /// Chats created before this time.
     created_before: Option<DateTime<Utc>>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List chats
 #[utoipa::path(get, path = "/v1/chats", tag = "chats", params(ChatsQuery), responses((status = 200, body = ListResponse<Chat>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list_chats(
     State(s): State<AppState>,
@@ -53,6 +56,7 @@ pub async fn list_chats(
     ))
 }
 
+/// Get a chat and its participants
 #[utoipa::path(get, path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "The chat with its participants", body = ChatOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get_chat(
     State(s): State<AppState>,
@@ -78,10 +82,13 @@ pub struct MessagesQuery {
     sent_after: Option<DateTime<Utc>>,
     /// Sent before this time.
     sent_before: Option<DateTime<Utc>>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List messages
 #[utoipa::path(get, path = "/v1/messages", tag = "messages", params(MessagesQuery), responses((status = 200, description = "Oldest first by WhatsApp timestamp", body = ListResponse<Message>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn list_messages(
     State(s): State<AppState>,
@@ -105,6 +112,7 @@ pub async fn list_messages(
     ))
 }
 
+/// Get a message
 #[utoipa::path(get, path = "/v1/messages/{id}", tag = "messages", params(("id" = String, Path, description = "Message id")), responses((status = 200, body = Message), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get_message(
     State(s): State<AppState>,
@@ -117,6 +125,7 @@ pub async fn get_message(
     ))
 }
 
+/// A chat's messages
 #[utoipa::path(get, path = "/v1/chats/{id}/messages", tag = "chats", params(("id" = String, Path, description = "Chat id"), PageQuery), responses((status = 200, description = "Oldest first by WhatsApp timestamp", body = ListResponse<Message>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn chat_messages(
     State(s): State<AppState>,
@@ -150,10 +159,13 @@ pub struct SessionsQuery {
     started_after: Option<DateTime<Utc>>,
     /// Sessions started before this time.
     started_before: Option<DateTime<Utc>>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List sessions
 #[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(SessionsQuery), responses((status = 200, body = ListResponse<Session>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list_sessions(
     State(s): State<AppState>,
@@ -177,6 +189,7 @@ pub async fn list_sessions(
     ))
 }
 
+/// Get a session and its figures
 #[utoipa::path(get, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path, description = "Session id")), responses((status = 200, body = Session), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get_session(
     State(s): State<AppState>,
@@ -189,6 +202,7 @@ pub async fn get_session(
     ))
 }
 
+/// A session's messages
 #[utoipa::path(get, path = "/v1/sessions/{id}/messages", tag = "sessions", params(("id" = String, Path, description = "Session id"), PageQuery), responses((status = 200, description = "The session's messages, oldest first", body = ListResponse<Message>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn session_messages(
     State(s): State<AppState>,
@@ -208,6 +222,7 @@ pub async fn session_messages(
     ))
 }
 
+/// The event feed
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(PageQuery), responses((status = 200, description = "The tenant's events in outbox order", body = ListResponse<EventEnvelope>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list_events(
     State(s): State<AppState>,

@@ -6,11 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// Liveness
 #[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, description = "The process is up", body = Object)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// Readiness and outbox backlog
+///
 /// Ready when the database answers; reports the outbox backlog.
 #[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "Database reachable; outbox backlog", body = Object), (status = 503, description = "Database unavailable", body = Object)))]
 pub async fn ready(State(s): State<AppState>) -> Response {
@@ -38,6 +41,7 @@ pub async fn not_found() -> ApiError {
     ApiError::App(ventros_app::AppError::NotFound("route"))
 }
 
+/// Prometheus metrics
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format: HTTP requests by route and status with latency histograms, webhook deliveries by event and outcome, outbox backlog and age, overdue and dead jobs, database pool use", content_type = "text/plain", body = String), (status = 404, description = "Served on its own listener (VENTROS_METRICS_ADDR), not here", body = crate::error::ErrorBody)))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
     if !s.metrics_on_api {

@@ -19,10 +19,13 @@ pub struct JobsQuery {
     /// `pending`, `done` or `dead`.
     #[param(inline)]
     status: Option<JobStatus>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List jobs
 #[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, body = ListResponse<Job>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -37,6 +40,7 @@ pub async fn list(
     ))
 }
 
+/// Get a job
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path, description = "Job id")), responses((status = 200, body = Job), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -47,6 +51,8 @@ pub async fn get(
     Ok(Json(jobs::get_job(s.store.as_ref(), &p, id.into()).await?))
 }
 
+/// Retry a dead job
+///
 /// Makes a dead job pending again, due now, with its attempts reset.
 #[utoipa::path(post, path = "/v1/jobs/{id}/retry", tag = "jobs", params(("id" = String, Path, description = "Job id")), responses((status = 200, body = Job), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn retry(

@@ -21,10 +21,14 @@ pub struct GroupsQuery {
     /// `pending`, `processing`, `completed`, `failed` or `superseded`.
     #[param(inline)]
     status: Option<GroupStatus>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List message groups
+///
 /// Message groups, oldest first.
 #[utoipa::path(get, path = "/v1/message-groups", tag = "chats", params(GroupsQuery), responses((status = 200, body = ListResponse<MessageGroup>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(

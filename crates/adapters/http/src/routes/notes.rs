@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::notes::{self, NoteTarget};
 use ventros_domain::note::Note;
 
+/// Add a note to a session
 #[utoipa::path(post, path = "/v1/sessions/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Session id")), request_body = CreateNoteIn, responses((status = 201, description = "Note on the session, also on the contact's timeline", body = Note), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn add_to_session(
     State(s): State<AppState>,
@@ -31,6 +32,7 @@ pub async fn add_to_session(
     Ok((StatusCode::CREATED, Json(n)))
 }
 
+/// A session's notes
 #[utoipa::path(get, path = "/v1/sessions/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Session id"), PageQuery), responses((status = 200, body = ListResponse<Note>), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn list_for_session(
     State(s): State<AppState>,
@@ -51,6 +53,7 @@ pub async fn list_for_session(
     ))
 }
 
+/// Delete a note
 #[utoipa::path(delete, path = "/v1/notes/{id}", tag = "notes", params(("id" = String, Path, description = "Note id")), responses((status = 204, description = "Deleted"), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn delete(
     State(s): State<AppState>,

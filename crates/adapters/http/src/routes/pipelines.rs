@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::pipelines;
 use ventros_domain::pipeline::Pipeline;
 
+/// Create a pipeline
 #[utoipa::path(post, path = "/v1/pipelines", tag = "pipelines", request_body = CreatePipelineIn, responses((status = 201, body = Pipeline), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -29,6 +30,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(pl)))
 }
 
+/// List pipelines
 #[utoipa::path(get, path = "/v1/pipelines", tag = "pipelines", params(PageQuery), responses((status = 200, body = ListResponse<Pipeline>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -42,6 +44,7 @@ pub async fn list(
     ))
 }
 
+/// Get a pipeline
 #[utoipa::path(get, path = "/v1/pipelines/{id}", tag = "pipelines", params(("id" = String, Path, description = "Pipeline id")), responses((status = 200, body = Pipeline), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -54,6 +57,7 @@ pub async fn get(
     ))
 }
 
+/// Update a pipeline
 #[utoipa::path(patch, path = "/v1/pipelines/{id}", tag = "pipelines", params(("id" = String, Path, description = "Pipeline id")), request_body = UpdatePipelineIn, responses((status = 200, body = Pipeline), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::projects;
 use ventros_domain::tenancy::Project;
 
+/// Create a project
 #[utoipa::path(post, path = "/v1/projects", tag = "projects", request_body = CreateProjectIn, responses((status = 201, body = Project), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -22,6 +23,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(pr)))
 }
 
+/// List projects
 #[utoipa::path(get, path = "/v1/projects", tag = "projects", params(PageQuery), responses((status = 200, body = ListResponse<Project>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -35,6 +37,7 @@ pub async fn list(
     ))
 }
 
+/// Get a project
 #[utoipa::path(get, path = "/v1/projects/{id}", tag = "projects", params(("id" = String, Path, description = "Project id")), responses((status = 200, body = Project), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,

@@ -67,6 +67,8 @@ fn filter(
     }
 }
 
+/// Session figures, aggregated
+///
 /// Figures of ended sessions (count, sum, mean, max, p50, p90 in seconds), in total and per
 /// group. Definitions in docs/METRICS.md.
 #[utoipa::path(get, path = "/v1/reports/sessions", tag = "reports", params(SessionReportQuery), responses((status = 200, body = SessionReport), AuthErrors, InputErrors), security(("bearer" = [])))]
@@ -85,6 +87,8 @@ pub async fn sessions(
     ))
 }
 
+/// Session figures as CSV
+///
 /// One CSV row per ended session with its figures; the header names the columns.
 #[utoipa::path(get, path = "/v1/reports/sessions.csv", tag = "reports", params(SessionCsvQuery), responses((status = 200, description = "text/csv, one row per session", content_type = "text/csv", body = String), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn sessions_csv(
@@ -111,6 +115,8 @@ pub async fn sessions_csv(
         .into_response())
 }
 
+/// Live session counts
+///
 /// Active sessions now: how many, how many with no agent, how many waiting for an answer.
 #[utoipa::path(get, path = "/v1/reports/live", tag = "reports", params(LiveQuery), responses((status = 200, body = LiveCounts), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn live(

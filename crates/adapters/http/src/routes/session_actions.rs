@@ -42,6 +42,7 @@ pub struct AssignmentsOut {
     pub data: Vec<Assignment>,
 }
 
+/// Close a session
 #[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = CloseIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn close(
     State(s): State<AppState>,
@@ -56,6 +57,7 @@ pub async fn close(
     Ok(Json(out))
 }
 
+/// Reopen an ended session
 #[utoipa::path(post, path = "/v1/sessions/{id}/reopen", tag = "sessions", params(("id" = String, Path, description = "Session id")), responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn reopen(
     State(s): State<AppState>,
@@ -67,6 +69,7 @@ pub async fn reopen(
     Ok(Json(out))
 }
 
+/// Assign or unassign a session
 #[utoipa::path(post, path = "/v1/sessions/{id}/assign", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = AssignIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn assign(
     State(s): State<AppState>,
@@ -93,6 +96,7 @@ pub async fn assign(
     Ok(Json(out))
 }
 
+/// Transfer a session to another agent
 #[utoipa::path(post, path = "/v1/sessions/{id}/transfer", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = TransferIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn transfer(
     State(s): State<AppState>,
@@ -114,6 +118,7 @@ pub async fn transfer(
     Ok(Json(out))
 }
 
+/// A session's assignment history
 #[utoipa::path(get, path = "/v1/sessions/{id}/assignments", tag = "sessions", params(("id" = String, Path, description = "Session id")), responses((status = 200, description = "Every assignment interval, oldest first", body = AssignmentsOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn assignments(
     State(s): State<AppState>,

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ventros_app::usecases::users::{self, CreateUser};
 
+/// Create a user
 #[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUserIn, responses((status = 201, description = "User created", body = UserOut), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
@@ -32,6 +33,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
+/// List users
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(PageQuery), responses((status = 200, body = ListResponse<UserOut>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -45,6 +47,7 @@ pub async fn list(
     }))
 }
 
+/// Get a user
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")), responses((status = 200, body = UserOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
@@ -59,6 +62,8 @@ pub async fn get(
     ))
 }
 
+/// Disable a user
+///
 /// Disables the user: login fails and the user's tokens stop working at once.
 #[utoipa::path(post, path = "/v1/users/{id}/disable", tag = "users", params(("id" = String, Path, description = "User id")), responses((status = 200, body = UserOut), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
 pub async fn disable(

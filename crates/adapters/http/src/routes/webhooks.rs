@@ -11,6 +11,7 @@ use axum::http::header::CONTENT_LENGTH;
 use serde_json::json;
 use ventros_app::usecases::ingest::{ReceiveError, WebhookRequest, receive_webhook};
 
+/// Receive a WAHA webhook
 #[utoipa::path(post, path = "/webhooks/waha/{channel_id}", tag = "webhooks", params(("channel_id" = String, Path, description = "The channel id from `webhook_url`"), ("X-Webhook-Hmac" = Option<String>, Header, description = "Hex HMAC-SHA512 of the raw body, required when the channel has a webhook_hmac_key")), request_body(content = Object, description = "A WAHA webhook envelope, exactly as WAHA sends it", content_type = "application/json"), responses((status = 200, description = "Stored (processed, duplicate, ignored, unmatched or rejected)", body = Object), (status = 400, description = "Not JSON", body = ErrorBody), (status = 401, description = "Unknown channel or bad signature", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody)))]
 pub async fn receive(
     State(s): State<AppState>,

@@ -137,11 +137,16 @@ impl SessionTimeout {
         Job::pending(
             s.scope(),
             SESSION_TIMEOUT,
-            format!("{SESSION_TIMEOUT}:{}", s.id),
+            Self::key(s.id),
             serde_json::json!(t),
             t.due_at(s),
             now,
         )
+    }
+
+    /// The key of a session's one live timer.
+    pub fn key(session: SessionId) -> String {
+        format!("{SESSION_TIMEOUT}:{session}")
     }
 
     /// When the session is due to end, given its current last activity.

@@ -5,8 +5,9 @@
 use crate::dialect::{DbIngestTx, GREATEST, LEAST, both_updates, whole_seconds};
 use crate::sql::contacts::insert_contact_row;
 use crate::sql::rows::{
-    self, CHAT_COLS, CONTACT_COLS, MESSAGE_COLS, MESSAGE_REF_COLS, SESSION_COLS, enum_str,
+    self, CHAT_COLS, CONTACT_COLS, JOB_COLS, MESSAGE_COLS, MESSAGE_REF_COLS, SESSION_COLS, enum_str,
 };
+use crate::sql::sessions::{EndIf, end_session_row};
 use crate::sql::{Ts, db_err, insert_events};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -563,6 +564,32 @@ impl IngestTx for DbIngestTx {
             .await
             .map_err(db_err)?;
         Ok(over.flatten())
+    }
+
+    async fn end_session(
+        &mut self,
+        session: SessionId,
+        last_message_at: Option<DateTime<Utc>>,
+        ended_at: DateTime<Utc>,
+        reason: &str,
+    ) -> AppResult<bool> {
+        let (scope, cond) = (self.scope, EndIf::Unchanged(last_message_at));
+        end_session_row(self.conn()?, scope, session, cond, ended_at, reason).await
+    }
+
+    async fn pending_job(&mut self, key: &str) -> AppResult<Option<Job>> {
+        let t = self.scope.tenant_id;
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {JOB_COLS} FROM jobs WHERE tenant_id = $1 AND key = $2 AND status = 'pending'"
+        )))
+        .bind(t.0)
+        .bind(key)
+        .fetch_optional(self.conn()?)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::job(&r))
+        .transpose()
+        .map_err(db_err)
     }
 
     async fn arm_job(&mut self, job: &Job) -> AppResult<()> {

@@ -52,32 +52,70 @@ async fn insert_interval(conn: &mut DbConn, a: &Assignment) -> AppResult<()> {
     Ok(())
 }
 
+/// Which active session an end applies to.
+#[derive(Clone, Copy)]
+pub(crate) enum EndIf {
+    /// Any active session (a close by a user).
+    Active,
+    /// Only while its last activity is still this (an end by inactivity).
+    Unchanged(Option<DateTime<Utc>>),
+}
+
+/// Ends the session if `cond` holds and closes its open assignment interval; `false` when it
+/// did not hold (already ended, or a message arrived meanwhile).
+pub(crate) async fn end_session_row(
+    conn: &mut DbConn,
+    scope: Scope,
+    id: SessionId,
+    cond: EndIf,
+    ended_at: DateTime<Utc>,
+    reason: &str,
+) -> AppResult<bool> {
+    let (any, last) = match cond {
+        EndIf::Active => (true, None),
+        EndIf::Unchanged(last) => (false, last),
+    };
+    let n = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active' AND ($6 OR last_message_at IS NOT DISTINCT FROM $7)")
+        .bind(Ts(ended_at))
+        .bind(reason)
+        .bind(scope.tenant_id.0)
+        .bind(scope.project_id.0)
+        .bind(id.0)
+        .bind(any)
+        .bind(last.map(Ts))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    if n == 1 {
+        close_interval(conn, scope.tenant_id, id, ended_at).await?;
+    }
+    Ok(n == 1)
+}
+
 impl DbStore {
-    /// Ends an active session with `update` (which binds its own conditions), then closes its
-    /// interval, arms its metrics job and appends the event, all or nothing.
+    /// Ends an active session (see `end_session_row`), then arms its metrics job and appends
+    /// the event, all or nothing.
+    #[expect(clippy::too_many_arguments, reason = "one end, two callers")]
     async fn end_active_session(
         &self,
         scope: Scope,
         id: SessionId,
+        cond: EndIf,
         ended_at: DateTime<Utc>,
-        update: crate::sql::Query<'_>,
+        reason: &str,
         event: &EventEnvelope,
         then: &Job,
     ) -> AppResult<bool> {
         let mut tx = self.write(scope.tenant_id).await?;
-        let n = update
-            .execute(tx.conn())
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 1 {
-            close_interval(tx.conn(), scope.tenant_id, id, ended_at).await?;
+        let ended = end_session_row(tx.conn(), scope, id, cond, ended_at, reason).await?;
+        if ended {
             arm_job_row(tx.conn(), then).await?;
             tx.append(std::slice::from_ref(event), event.occurred_at)
                 .await?;
         }
         tx.commit().await?;
-        Ok(n == 1)
+        Ok(ended)
     }
 }
 
@@ -92,13 +130,8 @@ impl SessionStore for DbStore {
         event: &EventEnvelope,
         then: &Job,
     ) -> AppResult<bool> {
-        let q = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active'")
-            .bind(Ts(at))
-            .bind(reason)
-            .bind(scope.tenant_id.0)
-            .bind(scope.project_id.0)
-            .bind(id.0);
-        self.end_active_session(scope, id, at, q, event, then).await
+        self.end_active_session(scope, id, EndIf::Active, at, reason, event, then)
+            .await
     }
 
     async fn end_session(
@@ -111,14 +144,8 @@ impl SessionStore for DbStore {
         event: &EventEnvelope,
         then: &Job,
     ) -> AppResult<bool> {
-        let q = sqlx::query("UPDATE sessions SET status = 'ended', ended_at = $1, end_reason = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND status = 'active' AND last_message_at IS NOT DISTINCT FROM $6")
-            .bind(Ts(ended_at))
-            .bind(reason)
-            .bind(scope.tenant_id.0)
-            .bind(scope.project_id.0)
-            .bind(id.0)
-            .bind(last_message_at.map(Ts));
-        self.end_active_session(scope, id, ended_at, q, event, then)
+        let cond = EndIf::Unchanged(last_message_at);
+        self.end_active_session(scope, id, cond, ended_at, reason, event, then)
             .await
     }
 

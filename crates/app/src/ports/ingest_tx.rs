@@ -75,6 +75,15 @@ pub trait IngestTx: Send {
     async fn find_active_session(&mut self, chat: ChatId) -> AppResult<Option<Session>>;
     /// Opens a session unless the chat has an active one; `false` then.
     async fn insert_session(&mut self, s: &Session) -> AppResult<bool>;
+    /// Ends the session if it is still active with this last activity (see
+    /// `SessionStore::end_session`), closing its assignment interval; `false` otherwise.
+    async fn end_session(
+        &mut self,
+        session: SessionId,
+        last_message_at: Option<DateTime<Utc>>,
+        ended_at: DateTime<Utc>,
+        reason: &str,
+    ) -> AppResult<bool>;
     /// Inserts the message; `false` when (channel, from_me, raw id) exists already.
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool>;
     async fn touch_session(
@@ -156,6 +165,8 @@ pub trait IngestTx: Send {
         &mut self,
         pipeline: ventros_domain::ids::PipelineId,
     ) -> AppResult<Option<i64>>;
+    /// The live (pending) job under `key` in this tenant, if there is one.
+    async fn pending_job(&mut self, key: &str) -> AppResult<Option<ventros_domain::job::Job>>;
     /// Arms a job in this transaction (see `JobStore::arm_job`).
     async fn arm_job(&mut self, job: &ventros_domain::job::Job) -> AppResult<()>;
     async fn commit(self: Box<Self>) -> AppResult<()>;

@@ -5,6 +5,7 @@ use crate::both_backends;
 use crate::helpers::{TestApp, code, conversation, field, id};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use ventros_waha::sample;
 
 both_backends!(
     assigning_puts_the_agent_on_duty,
@@ -22,6 +23,8 @@ both_backends!(
     reopening_clears_the_figures_until_the_session_ends_again,
     unassigning_leaves_the_session_without_an_agent,
     the_lifecycle_is_told_in_events,
+    a_message_after_the_timeout_opens_a_new_session_before_the_timer_runs,
+    a_reopened_session_counts_inactivity_from_the_reopen,
 );
 
 /// A session and two bots to assign.
@@ -330,4 +333,93 @@ async fn reopening_clears_the_figures_until_the_session_ends_again(app: &TestApp
     app.jobs().run_until_idle().await.unwrap();
     let (_, again) = app.get(&path, &d.k).await;
     assert!(again["metrics"].is_object(), "computed anew at the new end");
+}
+
+/// The sample conversation's last message is at 1_700_000_060; the default timeout is 30
+/// minutes. An hour later the same customer writes again, and no worker has run.
+async fn a_message_after_the_timeout_opens_a_new_session_before_the_timer_runs(app: &TestApp) {
+    let k = app.tenant("acme").await.api_key;
+    let conv = conversation(app, &k, "5511966660000").await;
+    let later = sample::text_message(
+        Some("evt_later"),
+        "5511966660000",
+        "LATER",
+        false,
+        "are you there?",
+        1_700_003_660,
+    );
+    assert_eq!(
+        app.webhook(&conv.channel, &later, &[]).await.0,
+        StatusCode::OK
+    );
+
+    let (_, old) = app.get(&format!("/v1/sessions/{}", conv.session), &k).await;
+    assert_eq!(
+        (old["status"].as_str(), old["end_reason"].as_str()),
+        (Some("ended"), Some("inactivity"))
+    );
+    assert_eq!(
+        old["ended_at"], "2023-11-14T22:44:20Z",
+        "last message + 30 min"
+    );
+    assert_eq!(old["contact_messages"], 1, "the late message is not in it");
+    let active = app.list("/v1/sessions?status=active", &k).await;
+    assert_eq!(active.len(), 1);
+    assert_ne!(active[0]["id"], json!(conv.session));
+    assert_eq!(active[0]["started_at"], "2023-11-14T23:14:20Z");
+    app.drain().await;
+    let events: Vec<(String, String)> = app
+        .list("/v1/events?limit=200", &k)
+        .await
+        .iter()
+        .filter(|e| e["type"].as_str().unwrap_or("").starts_with("session."))
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().into(),
+                e["aggregate_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let active_id = active[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        events,
+        vec![
+            ("session.started".into(), conv.session.clone()),
+            ("session.ended".into(), conv.session.clone()),
+            ("session.started".into(), active_id),
+        ]
+    );
+
+    // The old timer finds its session ended; the metrics job the end armed computes figures.
+    app.jobs().run_until_idle().await.unwrap();
+    let (_, old) = app.get(&format!("/v1/sessions/{}", conv.session), &k).await;
+    assert_eq!(old["ended_at"], "2023-11-14T22:44:20Z", "not ended twice");
+    assert_eq!(old["metrics"]["agent_first_response_seconds"], 60, "{old}");
+}
+
+async fn a_reopened_session_counts_inactivity_from_the_reopen(app: &TestApp) {
+    let d = desk(app).await;
+    d.close(app).await;
+    d.act(app, "reopen", None).await;
+    // Long after the session's last message, but within 30 minutes of the reopen (now).
+    let ts = chrono::Utc::now().timestamp() - 60;
+    let again = sample::text_message(
+        Some("evt_again"),
+        "5511966660000",
+        "AGAIN",
+        false,
+        "still me",
+        ts,
+    );
+    let ch = app.list("/v1/channels", &d.k).await;
+    assert_eq!(
+        app.webhook(&id(&ch[0]), &again, &[]).await.0,
+        StatusCode::OK
+    );
+    let (_, s) = app.get(&format!("/v1/sessions/{}", d.sid), &d.k).await;
+    assert_eq!(
+        (s["status"].as_str(), s["contact_messages"].as_i64()),
+        (Some("active"), Some(2)),
+        "{s}"
+    );
 }

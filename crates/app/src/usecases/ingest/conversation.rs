@@ -3,12 +3,15 @@
 
 use super::Ingest;
 use crate::error::{AppError, AppResult};
-use crate::usecases::events::{chat_payload, contact_payload, session_payload};
+use crate::usecases::events::{chat_payload, contact_payload, ended_payload, session_payload};
+use crate::usecases::session_timeout::INACTIVITY;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ChatId;
+use ventros_domain::job::{SessionMetricsJob, SessionTimeout};
 use ventros_domain::session::Session;
 use ventros_domain::wa_id::Jid;
 
@@ -73,7 +76,9 @@ impl Ingest<'_, '_, '_> {
 
     pub(super) async fn session(&mut self, new: Session) -> AppResult<Session> {
         for _ in 0..2 {
-            if let Some(s) = self.tx.find_active_session(new.chat_id).await? {
+            if let Some(s) = self.tx.find_active_session(new.chat_id).await?
+                && !self.end_if_expired(&s, new.started_at).await?
+            {
                 return Ok(s);
             }
             if self.tx.insert_session(&new).await? {
@@ -83,5 +88,35 @@ impl Ingest<'_, '_, '_> {
             }
         }
         Err(AppError::internal("session open lost two races"))
+    }
+
+    /// Ends `s` by inactivity when a message at `at` comes at or after its deadline, so the
+    /// message opens a new session even when the timer has not fired yet (workers stopped or
+    /// behind); the figures are those the timer would have given. `false` when `s` goes on.
+    async fn end_if_expired(&mut self, s: &Session, at: DateTime<Utc>) -> AppResult<bool> {
+        let Some(job) = self.tx.pending_job(&SessionTimeout::key(s.id)).await? else {
+            return Ok(false);
+        };
+        let Ok(timer) = serde_json::from_value::<SessionTimeout>(job.payload) else {
+            return Ok(false);
+        };
+        let due = timer.due_at(s);
+        if at < due
+            || !self
+                .tx
+                .end_session(s.id, s.last_message_at, due, INACTIVITY)
+                .await?
+        {
+            return Ok(false);
+        }
+        self.em.emit(
+            EventType::SessionEnded,
+            s.id.0,
+            ended_payload(s, due, INACTIVITY),
+        );
+        self.tx
+            .arm_job(&SessionMetricsJob::job(s, self.now))
+            .await?;
+        Ok(true)
     }
 }

@@ -71,6 +71,11 @@ pub enum InboundEvent {
     Unhandled {
         reason: String,
     },
+    /// Carries a value no real event has (a time outside the plausible window, a malformed
+    /// id): kept in the delivery log as `rejected`, never applied.
+    Invalid {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]

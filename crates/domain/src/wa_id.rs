@@ -32,6 +32,21 @@ impl JidKind {
     }
 }
 
+/// The longest user part of a JID (phones have at most 15 digits, LIDs and group ids about
+/// 20 to 30 characters).
+pub const MAX_JID_USER: usize = 64;
+/// The longest raw message id (real ones have 16 to 40 characters).
+pub const MAX_RAW_ID: usize = 128;
+
+/// At most 40 characters of an input, for an error message.
+fn shown(input: &str) -> String {
+    let mut s: String = input.chars().take(40).collect();
+    if s.len() < input.len() {
+        s.push('…');
+    }
+    format!("{s:?}")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Jid {
     user: String,
@@ -41,7 +56,7 @@ pub struct Jid {
 impl Jid {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let (user, server) = input.trim().split_once('@').ok_or_else(|| {
-            DomainError::invalid("whatsapp_id", format!("{input:?} has no @server"))
+            DomainError::invalid("whatsapp_id", format!("{} has no @server", shown(input)))
         })?;
         // `123:42@s.whatsapp.net` carries a device suffix; the person is `123`.
         let user = user.split(':').next().unwrap_or(user);
@@ -54,14 +69,20 @@ impl Jid {
             other => {
                 return Err(DomainError::invalid(
                     "whatsapp_id",
-                    format!("unknown WhatsApp server {other:?}"),
+                    format!("unknown WhatsApp server {}", shown(other)),
                 ));
             }
         };
-        if user.is_empty() || user.contains(char::is_whitespace) {
+        if user.is_empty() || user.contains(|c: char| c.is_whitespace() || c.is_control()) {
             return Err(DomainError::invalid(
                 "whatsapp_id",
-                format!("{input:?} has no user part"),
+                format!("{} has no user part", shown(input)),
+            ));
+        }
+        if user.len() > MAX_JID_USER {
+            return Err(DomainError::invalid(
+                "whatsapp_id",
+                format!("{} is longer than {MAX_JID_USER} characters", shown(input)),
             ));
         }
         Ok(Jid {
@@ -121,12 +142,24 @@ impl WaMessageKey {
             _ => {
                 return Err(DomainError::invalid(
                     "message_id",
-                    format!("{input:?} is not {{fromMe}}_{{chat}}_{{rawId}}[_{{participant}}]"),
+                    format!(
+                        "{} is not {{fromMe}}_{{chat}}_{{rawId}}[_{{participant}}]",
+                        shown(input)
+                    ),
                 ));
             }
         };
         if raw.is_empty() {
             return Err(DomainError::invalid("message_id", "empty raw id"));
+        }
+        if raw.len() > MAX_RAW_ID || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(DomainError::invalid(
+                "message_id",
+                format!(
+                    "raw id {} is not 1 to {MAX_RAW_ID} visible ASCII characters",
+                    shown(raw)
+                ),
+            ));
         }
         Ok(WaMessageKey {
             from_me,
@@ -190,6 +223,24 @@ mod tests {
         assert_eq!(q.as_ref().map(|k| k.from_me), Some(None));
         assert!(WaMessageKey::parse("true_nochat").is_err());
         assert!(WaMessageKey::parse("").is_err());
+    }
+
+    #[test]
+    fn ids_have_length_bounds() {
+        let user = "1".repeat(MAX_JID_USER);
+        assert!(Jid::parse(&format!("{user}@g.us")).is_ok());
+        let long = Jid::parse(&format!("{user}1@g.us"));
+        assert!(long.is_err());
+        let msg = long.map_err(|e| e.to_string()).err().unwrap_or_default();
+        assert!(
+            msg.len() < 160,
+            "the error does not echo the whole input: {msg}"
+        );
+        let raw = "A".repeat(MAX_RAW_ID);
+        assert!(WaMessageKey::parse(&format!("true_1@c.us_{raw}")).is_ok());
+        assert!(WaMessageKey::parse(&format!("true_1@c.us_{raw}A")).is_err());
+        assert!(WaMessageKey::parse("true_1@c.us_A\u{0}B").is_err());
+        assert!(Jid::parse("12\u{0}3@c.us").is_err());
     }
 
     proptest! {

@@ -53,36 +53,6 @@ pub(crate) fn state(
     })
 }
 
-/// The API with request ids (set when absent, echoed) and a tracing span per request.
-pub(crate) fn api(state: AppState) -> axum::Router {
-    ventros_http::router(state)
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |req: &axum::http::Request<axum::body::Body>| {
-                    let request_id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_string();
-                    let correlation_id =
-                        ventros_http::correlation(req.headers()).unwrap_or_default();
-                    tracing::info_span!(
-                        "request",
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                        request_id = %request_id,
-                        correlation_id = %correlation_id,
-                    )
-                },
-            ),
-        )
-        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
-        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
-            tower_http::request_id::MakeRequestUuid,
-        ))
-}
-
 /// Serves `app` on `listener` until `stop` turns true, then finishes in-flight requests.
 pub(crate) fn serve(
     listener: TcpListener,

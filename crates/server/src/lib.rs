@@ -128,7 +128,7 @@ pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Resu
         let state = http_server::state(cfg, store.clone(), clock.clone(), local)?;
         if let (Some(listener), Some(local)) = (api, local) {
             addr = Some(local);
-            let app = http_server::api(state.clone());
+            let app = ventros_http::router(state.clone());
             tasks.push(http_server::serve(listener, app, rx.clone()));
         }
         if let Some(m) = &cfg.metrics_addr {

@@ -16,6 +16,13 @@ pub enum ApiError {
     PayloadTooLarge {
         limit: usize,
     },
+    /// A JSON body sent with another `Content-Type`.
+    UnsupportedMediaType,
+    /// A string (or key) with the NUL character, which PostgreSQL cannot store; refused on
+    /// every backend alike.
+    NulCharacter {
+        field: String,
+    },
     /// Unknown channel and bad signature answer the same, on purpose.
     WebhookUnauthorized,
 }
@@ -107,6 +114,21 @@ impl ApiError {
                 format!("the body exceeds {limit} bytes"),
                 json!({"limit_bytes": limit}),
             ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON, sent with Content-Type: application/json".into(),
+                json!(null),
+            ),
+            ApiError::NulCharacter { field } => {
+                let reason = "contains the NUL character (U+0000), which cannot be stored";
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    format!("invalid {field}: {reason}"),
+                    json!({"fields": [{"field": field, "reason": reason}]}),
+                )
+            }
             ApiError::WebhookUnauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -172,6 +194,18 @@ pub enum AuthErrors {
 pub enum NotFoundError {
     #[response(status = 404)]
     NotFound(ErrorBody),
+}
+
+/// Errors of an operation with a JSON body: too large (413), not sent as JSON (415).
+#[expect(dead_code, reason = "only read by the OpenAPI generator, never built")]
+#[derive(utoipa::IntoResponses)]
+pub enum BodyErrors {
+    /// The body is larger than 1 MiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The body was not sent as `Content-Type: application/json`.
+    #[response(status = 415)]
+    NotJson(ErrorBody),
 }
 
 /// Input errors: malformed JSON or query (400) and invalid values (422).

@@ -6,16 +6,88 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-/// JSON body; malformed JSON, wrong types and unknown fields get `invalid_json` / 422.
+/// The largest API body, in bytes (webhooks have their own limit).
+pub const API_MAX_BODY: usize = 1024 * 1024;
+
+/// JSON body. Another content type gets 415; a body over `API_MAX_BODY` 413; malformed
+/// JSON 400 `invalid_json`; wrong types, unknown fields and the NUL character (which
+/// PostgreSQL cannot store) 422.
 pub struct ApiJson<T>(pub T);
+
+/// `application/json`, or any `application/…+json`, parameters (`; charset=utf-8`) aside.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// Where the first NUL character is in a JSON document (in a string or a key), as a path.
+fn nul_at(v: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_at(x, &format!("{path}[{i}]"))),
+        Value::Object(o) => o.iter().find_map(|(k, x)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here.replace('\0', ""))
+            } else {
+                nul_at(x, &here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The NUL character can only reach a JSON string escaped (`\u0000`); only bodies that
+/// contain that text are searched in full.
+fn find_nul(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    nul_at(&v, "").map(|p| if p.is_empty() { "body".into() } else { p })
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), API_MAX_BODY)
             .await
-            .map_err(|e| ApiError::BadJson(format!("cannot read body: {e}")))?;
+            .map_err(|e| {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|c| c.is::<http_body_util::LengthLimitError>());
+                if too_large {
+                    ApiError::PayloadTooLarge {
+                        limit: API_MAX_BODY,
+                    }
+                } else {
+                    ApiError::BadJson(format!("cannot read body: {e}"))
+                }
+            })?;
+        if let Some(field) = find_nul(&bytes) {
+            return Err(ApiError::NulCharacter { field });
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(ApiJson)
@@ -42,6 +114,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
+        if let Some((k, _)) =
+            form_urlencoded::parse(q.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::NulCharacter {
+                field: k.replace('\0', ""),
+            });
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -62,4 +141,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 /// Parses an id from the path; a malformed id is simply not found.
 pub fn path_id(raw: &str, what: &'static str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::App(ventros_app::AppError::NotFound(what)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_nul;
+
+    #[test]
+    fn nul_is_found_where_it_is_and_only_when_it_is_there() {
+        assert_eq!(find_nul(br#"{"name":"a\u0000b"}"#), Some("name".into()));
+        assert_eq!(
+            find_nul(br#"{"a":{"tags":["x","\u0000"]}}"#),
+            Some("a.tags[1]".into())
+        );
+        assert_eq!(find_nul(br#"{"k\u0000":1}"#), Some("k".into()));
+        assert_eq!(find_nul(br#""\u0000""#), Some("body".into()));
+        // An escaped backslash before `u0000` is the text `\u0000`, not NUL.
+        assert_eq!(find_nul(br#"{"name":"\\u0000"}"#), None);
+        assert_eq!(find_nul(br#"{"name":"plain"}"#), None);
+    }
 }

@@ -18,7 +18,7 @@ pub const HEADER: &str = "idempotency-key";
 pub const IDEMPOTENCY_RETENTION_HOURS: i64 = 24;
 /// A claim that never finished for this long is considered dead and can be taken over.
 const STALE_AFTER_SECS: i64 = 60;
-const MAX_BODY: usize = 1024 * 1024;
+use crate::extract::API_MAX_BODY as MAX_BODY;
 
 fn invalid(reason: &str) -> Response {
     ApiError::from(AppError::validation("Idempotency-Key", reason)).into_response()
@@ -35,8 +35,10 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         return next.run(req).await;
     };
     let key = match raw.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_string(),
-        _ => return invalid("must be 1 to 255 visible ASCII characters"),
+        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            k.to_string()
+        }
+        _ => return invalid("must be 1 to 255 visible ASCII characters, without spaces"),
     };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {

@@ -2,6 +2,7 @@
 
 mod access_log;
 mod auth;
+mod client_headers;
 mod correlation;
 mod dto;
 mod error;
@@ -9,6 +10,7 @@ mod extract;
 mod idempotency;
 pub mod metrics;
 mod openapi;
+pub mod panic_guard;
 pub mod rate_limit;
 mod routes;
 

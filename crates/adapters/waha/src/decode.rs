@@ -24,8 +24,9 @@ impl WebhookDecoder for WahaDecoder {
     }
 
     fn decode(&self, body: &[u8]) -> Result<InboundDelivery, DecodeError> {
-        let raw: Value = serde_json::from_slice(body)
+        let mut raw: Value = serde_json::from_slice(body)
             .map_err(|e| DecodeError::Malformed(format!("invalid JSON: {e}")))?;
+        strip_nul(&mut raw);
         let env: Envelope = serde_json::from_value(raw.clone())
             .map_err(|e| DecodeError::Malformed(format!("not a WAHA webhook envelope: {e}")))?;
         let dedupe_key = match env.id.as_deref().filter(|s| !s.is_empty()) {
@@ -41,23 +42,60 @@ impl WebhookDecoder for WahaDecoder {
                 String::new()
             }
         });
-        let event = decode_event(&event_name, env.payload);
+        let (event, occurred_at) = match ms_to_time(env.timestamp) {
+            Ok(at) => (decode_event(&event_name, env.payload), at),
+            Err(r) => (r.into(), None),
+        };
         Ok(InboundDelivery {
             dedupe_key,
             event_name,
-            occurred_at: env.timestamp.and_then(ms_to_time),
+            occurred_at,
             event,
             raw,
         })
     }
 }
 
-/// Why a payload could not be used; it becomes `InboundEvent::Unhandled`.
-fn unhandled(reason: impl Into<String>) -> String {
-    reason.into()
+/// Removes the NUL character from every string and key: no WhatsApp text has it, and
+/// PostgreSQL can store it neither in text nor in JSON, so the delivery is kept without it.
+fn strip_nul(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\0') => s.retain(|c| c != '\0'),
+        Value::Array(a) => a.iter_mut().for_each(strip_nul),
+        Value::Object(o) => {
+            if o.keys().any(|k| k.contains('\0')) {
+                let entries = std::mem::take(o);
+                o.extend(entries.into_iter().map(|(k, v)| (k.replace('\0', ""), v)));
+            }
+            o.values_mut().for_each(strip_nul);
+        }
+        _ => {}
+    }
 }
 
-fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, String> {
+/// Why a payload is not turned into a change.
+enum Refusal {
+    /// Not something Ventros acts on, or without what it would need (`ignored`).
+    NotActedOn(String),
+    /// A value no real WhatsApp event has: a time outside the plausible window, an id that
+    /// is not one (`rejected`).
+    Invalid(String),
+}
+
+impl From<Refusal> for InboundEvent {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NotActedOn(reason) => InboundEvent::Unhandled { reason },
+            Refusal::Invalid(reason) => InboundEvent::Invalid { reason },
+        }
+    }
+}
+
+fn unhandled(reason: impl Into<String>) -> Refusal {
+    Refusal::NotActedOn(reason.into())
+}
+
+fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, Refusal> {
     serde_json::from_value(payload).map_err(|e| unhandled(format!("payload not understood: {e}")))
 }
 
@@ -89,32 +127,43 @@ fn decode_event(name: &str, payload: Value) -> InboundEvent {
         "" => Err(unhandled("envelope without an event name")),
         other => Err(unhandled(format!("event {other:?} is not acted on"))),
     };
-    r.unwrap_or_else(|reason| InboundEvent::Unhandled { reason })
+    r.unwrap_or_else(InboundEvent::from)
 }
 
 fn jid(s: Option<&str>) -> Option<Jid> {
     s.and_then(|s| Jid::parse(s).ok())
 }
 
-fn secs_to_time(s: f64) -> Option<DateTime<Utc>> {
-    // Some engines send milliseconds where seconds are documented; accept both.
-    if s > 100_000_000_000.0 {
-        ms_to_time(s)
-    } else {
-        ms_to_time(s * 1000.0)
-    }
+/// Times Ventros accepts from WAHA are after 1970-01-01 and before 2100-01-01 (Unix
+/// milliseconds below). Anything later is no real event's time, and arithmetic on it
+/// (timeouts, windows) could leave what dates can hold. (WAHA's own documentation examples
+/// carry times from the 1990s, so the window starts at the epoch.)
+const LATEST_MS: i64 = 4_102_444_800_000;
+
+/// A time in seconds (the documented unit); values that can only be milliseconds (past
+/// the year 5138 as seconds) are read as milliseconds, as some engines send them.
+fn secs_to_time(s: Option<f64>) -> Result<Option<DateTime<Utc>>, Refusal> {
+    ms_to_time(s.map(|s| if s > 100_000_000_000.0 { s } else { s * 1000.0 }))
 }
 
-fn ms_to_time(ms: f64) -> Option<DateTime<Utc>> {
-    if !ms.is_finite() || ms <= 0.0 {
-        return None;
+/// Absent or 0 means unknown (the receipt time is used); anything outside the window is
+/// refused.
+fn ms_to_time(ms: Option<f64>) -> Result<Option<DateTime<Utc>>, Refusal> {
+    let Some(ms) = ms.filter(|ms| *ms != 0.0) else {
+        return Ok(None);
+    };
+    if !ms.is_finite() || ms < 0.0 || ms >= LATEST_MS as f64 {
+        return Err(Refusal::Invalid(format!(
+            "timestamp {ms} is outside 1970-01-01..2100-01-01"
+        )));
     }
-    Utc.timestamp_millis_opt(ms as i64).single()
+    // In range, so the conversion is exact to the millisecond and cannot fail.
+    Ok(Utc.timestamp_millis_opt(ms as i64).single())
 }
 
-fn key(id: Option<&str>) -> Result<WaMessageKey, String> {
+fn key(id: Option<&str>) -> Result<WaMessageKey, Refusal> {
     let id = id.ok_or_else(|| unhandled("message without an id"))?;
-    WaMessageKey::parse(id).map_err(|e| unhandled(e.to_string()))
+    WaMessageKey::parse(id).map_err(|e| Refusal::Invalid(e.to_string()))
 }
 
 /// The engine's own name for the message type, from `_data`.
@@ -154,7 +203,7 @@ fn push_name(data: Option<&Value>) -> Option<String> {
     .map(String::from)
 }
 
-fn message(payload: Value) -> Result<InboundEvent, String> {
+fn message(payload: Value) -> Result<InboundEvent, Refusal> {
     let m: WaMessage = parse(payload)?;
     let k = key(m.id.as_deref())?;
     let from_me = k.from_me.or(m.from_me).unwrap_or(false);
@@ -183,7 +232,7 @@ fn message(payload: Value) -> Result<InboundEvent, String> {
         participant: jid(m.participant.as_deref()).or_else(|| k.participant.clone()),
         from_me,
         via_api: from_me && m.source.as_deref() == Some("api"),
-        at: m.timestamp.and_then(secs_to_time),
+        at: secs_to_time(m.timestamp)?,
         push_name: push_name(m.data.as_ref()),
         body: m.body.filter(|b| !b.is_empty()),
         content_type,
@@ -195,7 +244,7 @@ fn message(payload: Value) -> Result<InboundEvent, String> {
     })))
 }
 
-fn ack(payload: Value) -> Result<InboundEvent, String> {
+fn ack(payload: Value) -> Result<InboundEvent, Refusal> {
     let a: p::Ack = parse(payload)?;
     let k = key(a.id.as_deref())?;
     let status = a
@@ -209,7 +258,7 @@ fn ack(payload: Value) -> Result<InboundEvent, String> {
     })
 }
 
-fn revoked(payload: Value) -> Result<InboundEvent, String> {
+fn revoked(payload: Value) -> Result<InboundEvent, Refusal> {
     let r: p::Revoked = parse(payload)?;
     let after_key = r
         .after
@@ -228,7 +277,7 @@ fn revoked(payload: Value) -> Result<InboundEvent, String> {
     })
 }
 
-fn edited(payload: Value) -> Result<InboundEvent, String> {
+fn edited(payload: Value) -> Result<InboundEvent, Refusal> {
     let m: WaMessage = parse(payload)?;
     let raw_id = m
         .edited_message_id
@@ -243,11 +292,11 @@ fn edited(payload: Value) -> Result<InboundEvent, String> {
             .map(|k| k.chat),
         raw_id,
         body: m.body,
-        at: m.timestamp.and_then(secs_to_time),
+        at: secs_to_time(m.timestamp)?,
     })
 }
 
-fn reaction(payload: Value) -> Result<InboundEvent, String> {
+fn reaction(payload: Value) -> Result<InboundEvent, Refusal> {
     let r: p::Reaction = parse(payload)?;
     let body = r
         .reaction
@@ -258,11 +307,11 @@ fn reaction(payload: Value) -> Result<InboundEvent, String> {
         reactor: jid(r.participant.as_deref()).or_else(|| jid(r.from.as_deref())),
         from_me: r.from_me.unwrap_or(false),
         text: body.text.unwrap_or_default(),
-        at: r.timestamp.and_then(secs_to_time),
+        at: secs_to_time(r.timestamp)?,
     })
 }
 
-fn group(name: &str, payload: Value) -> Result<InboundEvent, String> {
+fn group(name: &str, payload: Value) -> Result<InboundEvent, Refusal> {
     let g: p::GroupEvent = parse(payload)?;
     let group = g
         .group
@@ -295,11 +344,11 @@ fn group(name: &str, payload: Value) -> Result<InboundEvent, String> {
         change,
         subject: group.subject,
         participants,
-        at: g.timestamp.and_then(secs_to_time),
+        at: secs_to_time(g.timestamp)?,
     }))
 }
 
-fn call(name: &str, payload: Value) -> Result<InboundEvent, String> {
+fn call(name: &str, payload: Value) -> Result<InboundEvent, Refusal> {
     let c: p::Call = parse(payload)?;
     Ok(InboundEvent::Call {
         call_event: name.to_string(),
@@ -307,11 +356,11 @@ fn call(name: &str, payload: Value) -> Result<InboundEvent, String> {
         from: jid(c.from.as_deref()),
         is_video: c.is_video.unwrap_or(false),
         is_group: c.is_group.unwrap_or(false),
-        at: c.timestamp.and_then(secs_to_time),
+        at: secs_to_time(c.timestamp)?,
     })
 }
 
-fn poll_vote(failed: bool, payload: Value) -> Result<InboundEvent, String> {
+fn poll_vote(failed: bool, payload: Value) -> Result<InboundEvent, Refusal> {
     let v: p::PollVoteEvent = parse(payload)?;
     let poll = key(v.poll.and_then(|p| p.id).as_deref())?;
     let vote = v
@@ -327,6 +376,6 @@ fn poll_vote(failed: bool, payload: Value) -> Result<InboundEvent, String> {
         voter,
         selected: vote.selected_options,
         failed,
-        at: vote.timestamp.and_then(secs_to_time),
+        at: secs_to_time(vote.timestamp)?,
     })
 }

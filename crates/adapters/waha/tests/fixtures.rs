@@ -1,4 +1,5 @@
 //! Every WAHA fixture must decode, and each kind must decode to what it means.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on what it did not expect")]
 
 use ventros_app::gateway::InboundEvent;
 use ventros_app::ports::WebhookDecoder;
@@ -203,4 +204,55 @@ fn an_envelope_without_event_is_recognised_as_ack() {
             ..
         }
     ));
+}
+
+fn with_timestamp(ts: serde_json::Value) -> InboundEvent {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fixture("webhook-message-text.json")).unwrap();
+    v["payload"]["timestamp"] = ts;
+    WahaDecoder
+        .decode(&serde_json::to_vec(&v).unwrap())
+        .unwrap()
+        .event
+}
+
+#[test]
+fn times_outside_1970_to_2100_are_invalid_and_zero_is_unknown() {
+    for bad in [
+        serde_json::json!(-1),
+        serde_json::json!(4_102_444_800_u64),
+        serde_json::json!(1e18),
+        serde_json::json!(f64::MAX),
+    ] {
+        assert!(
+            matches!(with_timestamp(bad.clone()), InboundEvent::Invalid { ref reason } if reason.contains("timestamp")),
+            "{bad}"
+        );
+    }
+    let at = |e: InboundEvent| match e {
+        InboundEvent::Message(m) => m.at.map(|t| t.timestamp_millis()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(at(with_timestamp(serde_json::json!(0))), None);
+    assert_eq!(
+        at(with_timestamp(serde_json::json!(1_700_000_000))),
+        Some(1_700_000_000_000)
+    );
+    assert_eq!(
+        at(with_timestamp(serde_json::json!(1_700_000_000_123_u64))),
+        Some(1_700_000_000_123),
+        "milliseconds where seconds are documented"
+    );
+}
+
+#[test]
+fn nul_is_removed_from_every_string_and_key() {
+    let body = br#"{"event":"message","payload":{"id":"false_5511999998888@c.us_ABC","timestamp":1700000000,"body":"a\u0000b","_data":{"x\u0000":"\u0000"}}}"#;
+    let d = WahaDecoder.decode(body).unwrap();
+    assert!(!d.raw.to_string().contains("\\u0000"), "{}", d.raw);
+    assert_eq!(d.raw["payload"]["_data"]["x"], "");
+    match d.event {
+        InboundEvent::Message(m) => assert_eq!(m.body.as_deref(), Some("ab")),
+        other => panic!("{other:?}"),
+    }
 }

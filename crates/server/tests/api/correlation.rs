@@ -11,6 +11,8 @@ both_backends!(
     the_correlation_id_defaults_to_the_request_id,
     a_request_id_sent_is_kept,
     the_correlation_id_reaches_the_events,
+    an_unsafe_request_id_is_replaced_by_a_fresh_one,
+    an_unsafe_correlation_id_falls_back_to_the_request_id_everywhere,
 );
 
 async fn traced(app: &TestApp, k: &str) -> crate::helpers::Reply {
@@ -70,4 +72,53 @@ async fn the_correlation_id_reaches_the_events(app: &TestApp) {
     let created = ev.iter().find(|e| e["type"] == "contact.created").unwrap();
     assert_eq!(created["correlation_id"], "order-4711");
     assert_eq!(created["source"], "api");
+}
+
+async fn an_unsafe_request_id_is_replaced_by_a_fresh_one(app: &TestApp) {
+    let long = "r".repeat(129);
+    for bad in [
+        long.as_str(),
+        "two words",
+        "<img src=x>",
+        "../../etc/passwd",
+    ] {
+        let r = app
+            .send(Method::GET, "/health", None, None, &[("x-request-id", bad)])
+            .await;
+        let echoed = r.headers["x-request-id"].to_str().unwrap();
+        assert_ne!(echoed, bad);
+        assert!(
+            uuid::Uuid::parse_str(echoed).is_ok(),
+            "a fresh id: {echoed}"
+        );
+    }
+    let ok = "r".repeat(128);
+    let r = app
+        .send(Method::GET, "/health", None, None, &[("x-request-id", &ok)])
+        .await;
+    assert_eq!(
+        r.headers["x-request-id"].to_str().unwrap(),
+        ok,
+        "128 is allowed"
+    );
+}
+
+async fn an_unsafe_correlation_id_falls_back_to_the_request_id_everywhere(app: &TestApp) {
+    let k = app.tenant("acme").await.api_key;
+    let r = app
+        .send(
+            Method::POST,
+            "/v1/contacts",
+            Some(&k),
+            Some(json!({"name": "Traced", "phone": "+5511911110000"})),
+            &[("x-correlation-id", "\"; DROP TABLE events; --")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let request_id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(r.headers["x-correlation-id"].to_str().unwrap(), request_id);
+    app.drain().await;
+    let ev = app.list("/v1/events?limit=200", &k).await;
+    let created = ev.iter().find(|e| e["type"] == "contact.created").unwrap();
+    assert_eq!(created["correlation_id"], json!(request_id));
 }

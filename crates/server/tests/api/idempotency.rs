@@ -2,7 +2,7 @@
 //! body is refused; keys belong to their caller.
 
 use crate::both_backends;
-use crate::helpers::{Reply, TestApp, code};
+use crate::helpers::{Reply, TestApp, code, field};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ both_backends!(
     the_same_key_with_another_body_is_422,
     an_error_is_replayed_too,
     keys_belong_to_their_caller,
-    an_overlong_key_is_422,
+    an_overlong_or_spaced_key_is_422,
 );
 
 fn body() -> Value {
@@ -85,9 +85,22 @@ async fn keys_belong_to_their_caller(app: &TestApp) {
     assert_ne!(r6.body["id"], r1.body["id"]);
 }
 
-async fn an_overlong_key_is_422(app: &TestApp) {
+async fn an_overlong_or_spaced_key_is_422(app: &TestApp) {
     let k = app.tenant("acme").await.api_key;
-    let long = "k".repeat(300);
-    let r7 = create(app, &k, body(), &long).await;
-    assert_eq!(r7.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let long = "k".repeat(256);
+    for bad in [long.as_str(), "two words", "a\tb"] {
+        let r = create(app, &k, body(), bad).await;
+        assert_eq!(
+            (r.status, field(&r.body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")),
+            "{bad:?}"
+        );
+    }
+    let (_, list) = app.get("/v1/contacts", &k).await;
+    assert_eq!(list["data"], json!([]), "nothing ran");
+    let ok = "k".repeat(255);
+    assert_eq!(
+        create(app, &k, body(), &ok).await.status,
+        StatusCode::CREATED
+    );
 }

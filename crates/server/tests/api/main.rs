@@ -19,6 +19,7 @@ mod cli;
 mod contacts;
 mod conversations;
 mod correlation;
+mod hostile_input;
 mod idempotency;
 mod jobs;
 mod logs;

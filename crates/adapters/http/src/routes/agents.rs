@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{CreateAgentIn, ListResponse, PageQuery, UpdateAgentIn};
-use crate::error::{ApiError, AuthErrors, ConflictError, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -13,7 +13,7 @@ use ventros_app::usecases::agents;
 use ventros_domain::agent::Agent;
 
 /// Create an agent
-#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = CreateAgentIn, responses((status = 201, body = Agent), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = CreateAgentIn, responses((status = 201, body = Agent), AuthErrors, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
@@ -59,7 +59,7 @@ pub async fn get(
 }
 
 /// Rename, activate or deactivate an agent
-#[utoipa::path(patch, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path, description = "Agent id")), request_body = UpdateAgentIn, responses((status = 200, body = Agent), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path, description = "Agent id")), request_body = UpdateAgentIn, responses((status = 200, body = Agent), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     p: Principal,

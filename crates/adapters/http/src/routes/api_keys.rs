@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{ApiKeyCreatedOut, ApiKeyOut, CreateApiKeyIn, ListResponse, PageQuery};
-use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -14,7 +14,7 @@ use ventros_app::usecases::api_keys;
 /// Create an API key
 ///
 /// Creates a key for the caller's project. The `key` is in this response only.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), AuthErrors, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{LoginIn, MeOut, TokenOut, UserOut};
-use crate::error::{ApiError, AuthErrors, ErrorBody, InputErrors};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ErrorBody, InputErrors};
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::extract::State;
@@ -14,11 +14,16 @@ use ventros_app::usecases::{login, users};
 ///
 /// Exchanges email and password for an access token (HS256 JWT). After repeated failures
 /// the account is locked for a while (429 with `Retry-After`).
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginIn, responses((status = 200, description = "Access token", body = TokenOut), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 429, description = "Too many failed logins for this account", body = ErrorBody), InputErrors))]
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginIn, responses((status = 200, description = "Access token", body = TokenOut), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 429, description = "Too many failed logins for this account", body = ErrorBody), InputErrors, BodyErrors))]
 pub async fn login(
     State(s): State<AppState>,
-    ApiJson(b): ApiJson<LoginIn>,
+    body: Result<ApiJson<LoginIn>, ApiError>,
 ) -> Result<Json<TokenOut>, ApiError> {
+    // Credentials with NUL match no account: the same answer as any wrong password.
+    let ApiJson(b) = body.map_err(|e| match e {
+        ApiError::NulCharacter { .. } => ApiError::App(ventros_app::AppError::Unauthorized),
+        other => other,
+    })?;
     let t = login::login(
         s.store.as_ref(),
         s.clock.as_ref(),

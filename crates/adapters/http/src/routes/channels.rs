@@ -5,7 +5,7 @@ use crate::auth::Principal;
 use crate::dto::{
     ChannelOut, ChannelStatusOut, CreateChannelIn, ListResponse, PageQuery, UpdateChannelIn,
 };
-use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -15,7 +15,7 @@ use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::manage_channel::{self, ChannelPatch};
 
 /// Register a channel
-#[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannelIn, responses((status = 201, description = "Channel registered", body = ChannelOut), AuthErrors, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannelIn, responses((status = 201, description = "Channel registered", body = ChannelOut), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
@@ -67,7 +67,7 @@ pub async fn get(
 }
 
 /// Update a channel
-#[utoipa::path(patch, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), request_body = UpdateChannelIn, responses((status = 200, body = ChannelOut), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")), request_body = UpdateChannelIn, responses((status = 200, body = ChannelOut), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     p: Principal,

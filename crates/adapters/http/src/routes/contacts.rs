@@ -6,7 +6,7 @@ use crate::dto::{
     BulkTagsIn, BulkTagsOut, CreateContactIn, CreateNoteIn, ListResponse, PageQuery,
     UpdateContactIn,
 };
-use crate::error::{ApiError, AuthErrors, ConflictError, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::{page, page_of};
 use axum::Json;
@@ -60,7 +60,7 @@ pub struct ContactsQuery {
 }
 
 /// Create a contact
-#[utoipa::path(post, path = "/v1/contacts", tag = "contacts", request_body = CreateContactIn, responses((status = 201, body = Contact), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/contacts", tag = "contacts", request_body = CreateContactIn, responses((status = 201, body = Contact), AuthErrors, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
@@ -139,7 +139,7 @@ pub async fn get(
 }
 
 /// Update a contact
-#[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = UpdateContactIn, responses((status = 200, body = Contact), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = UpdateContactIn, responses((status = 200, body = Contact), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     p: Principal,
@@ -181,7 +181,7 @@ pub async fn delete(
 /// Add and remove tags on many contacts
 ///
 /// Adds and removes tags on up to 200 contacts, all or nothing.
-#[utoipa::path(post, path = "/v1/contacts/bulk-tags", tag = "contacts", request_body = BulkTagsIn, responses((status = 200, description = "The contacts after the change", body = BulkTagsOut), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/contacts/bulk-tags", tag = "contacts", request_body = BulkTagsIn, responses((status = 200, description = "The contacts after the change", body = BulkTagsOut), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn bulk_tags(
     State(s): State<AppState>,
     p: Principal,
@@ -258,7 +258,7 @@ pub async fn messages(
 }
 
 /// Add a note to a contact
-#[utoipa::path(post, path = "/v1/contacts/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Contact id")), request_body = CreateNoteIn, responses((status = 201, body = Note), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/contacts/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Contact id")), request_body = CreateNoteIn, responses((status = 201, body = Note), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn add_note(
     State(s): State<AppState>,
     p: Principal,

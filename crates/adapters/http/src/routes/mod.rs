@@ -22,6 +22,8 @@ use crate::AppState;
 use crate::openapi::ApiDoc;
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -93,14 +95,39 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .route_layer(from_fn_with_state(state.clone(), crate::auth::resolve))
         .route_layer(from_fn(crate::metrics::track))
         .fallback(health::not_found)
+        .layer(crate::panic_guard::layer())
         .layer(from_fn(crate::correlation::echo))
         .with_state(state);
     (router, spec)
 }
 
 /// The API plus `/openapi.json` and the Swagger UI at `/docs` (assets served by Ventros).
+///
+/// Outer layers, outermost first: bounds on client-set headers, a request id (set when
+/// absent, echoed), a tracing span per request, the access log.
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api(state);
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
         .layer(from_fn(crate::access_log::log))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(from_fn(crate::client_headers::bound))
+}
+
+/// The span every log line of a request carries: never the raw path or query, which hold
+/// ids and phone numbers (the access log names the route template).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let correlation_id = crate::correlation(req.headers()).unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        request_id = %request_id,
+        correlation_id = %correlation_id,
+    )
 }

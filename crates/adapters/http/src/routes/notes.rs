@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{CreateNoteIn, ListResponse, PageQuery};
-use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -13,7 +13,7 @@ use ventros_app::usecases::notes::{self, NoteTarget};
 use ventros_domain::note::Note;
 
 /// Add a note to a session
-#[utoipa::path(post, path = "/v1/sessions/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Session id")), request_body = CreateNoteIn, responses((status = 201, description = "Note on the session, also on the contact's timeline", body = Note), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/notes", tag = "notes", params(("id" = String, Path, description = "Session id")), request_body = CreateNoteIn, responses((status = 201, description = "Note on the session, also on the contact's timeline", body = Note), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn add_to_session(
     State(s): State<AppState>,
     p: Principal,

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{CreatePipelineIn, ListResponse, PageQuery, UpdatePipelineIn};
-use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -13,7 +13,7 @@ use ventros_app::usecases::pipelines;
 use ventros_domain::pipeline::Pipeline;
 
 /// Create a pipeline
-#[utoipa::path(post, path = "/v1/pipelines", tag = "pipelines", request_body = CreatePipelineIn, responses((status = 201, body = Pipeline), AuthErrors, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/pipelines", tag = "pipelines", request_body = CreatePipelineIn, responses((status = 201, body = Pipeline), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
@@ -58,7 +58,7 @@ pub async fn get(
 }
 
 /// Update a pipeline
-#[utoipa::path(patch, path = "/v1/pipelines/{id}", tag = "pipelines", params(("id" = String, Path, description = "Pipeline id")), request_body = UpdatePipelineIn, responses((status = 200, body = Pipeline), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/pipelines/{id}", tag = "pipelines", params(("id" = String, Path, description = "Pipeline id")), request_body = UpdatePipelineIn, responses((status = 200, body = Pipeline), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     p: Principal,

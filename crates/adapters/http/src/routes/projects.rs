@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{CreateProjectIn, ListResponse, PageQuery};
-use crate::error::{ApiError, AuthErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -13,7 +13,7 @@ use ventros_app::usecases::projects;
 use ventros_domain::tenancy::Project;
 
 /// Create a project
-#[utoipa::path(post, path = "/v1/projects", tag = "projects", request_body = CreateProjectIn, responses((status = 201, body = Project), AuthErrors, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/projects", tag = "projects", request_body = CreateProjectIn, responses((status = 201, body = Project), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::double_option;
-use crate::error::{ApiError, AuthErrors, ConflictError, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, path_id};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -43,7 +43,7 @@ pub struct AssignmentsOut {
 }
 
 /// Close a session
-#[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = CloseIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = CloseIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn close(
     State(s): State<AppState>,
     p: Principal,
@@ -70,7 +70,7 @@ pub async fn reopen(
 }
 
 /// Assign or unassign a session
-#[utoipa::path(post, path = "/v1/sessions/{id}/assign", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = AssignIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/assign", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = AssignIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn assign(
     State(s): State<AppState>,
     p: Principal,
@@ -97,7 +97,7 @@ pub async fn assign(
 }
 
 /// Transfer a session to another agent
-#[utoipa::path(post, path = "/v1/sessions/{id}/transfer", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = TransferIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/transfer", tag = "sessions", params(("id" = String, Path, description = "Session id")), request_body = TransferIn, responses((status = 200, body = Session), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn transfer(
     State(s): State<AppState>,
     p: Principal,

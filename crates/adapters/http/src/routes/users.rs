@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{CreateUserIn, ListResponse, PageQuery, UserOut};
-use crate::error::{ApiError, AuthErrors, ConflictError, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
 use axum::Json;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use ventros_app::usecases::users::{self, CreateUser};
 
 /// Create a user
-#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUserIn, responses((status = 201, description = "User created", body = UserOut), AuthErrors, ConflictError, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUserIn, responses((status = 201, description = "User created", body = UserOut), AuthErrors, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,

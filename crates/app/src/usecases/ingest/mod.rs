@@ -166,6 +166,7 @@ pub async fn ingest_webhook(
             .await?
         }
         InboundEvent::Unhandled { reason } => IngestOutcome::Ignored(reason),
+        InboundEvent::Invalid { reason } => IngestOutcome::Rejected(reason),
     };
     if outcome != IngestOutcome::Processed {
         let (label, detail) = outcome.label();

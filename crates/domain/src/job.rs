@@ -153,7 +153,7 @@ impl SessionTimeout {
     pub fn due_at(&self, s: &Session) -> DateTime<Utc> {
         let last = s.last_message_at.unwrap_or(s.started_at);
         let from = self.active_since.map_or(last, |a| a.max(last));
-        from + Duration::seconds(self.timeout_seconds)
+        crate::time::plus_secs(from, self.timeout_seconds)
     }
 }
 

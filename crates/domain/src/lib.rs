@@ -18,6 +18,7 @@ pub mod rbac;
 pub mod secret;
 pub mod session;
 pub mod tenancy;
+pub mod time;
 pub mod timeline;
 pub mod wa_id;
 

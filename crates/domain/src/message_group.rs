@@ -5,7 +5,7 @@
 use crate::DomainError;
 use crate::ids::{ChannelId, ChatId, MessageGroupId, MessageId, ProjectId, SessionId, TenantId};
 use crate::job::Job;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Completes a message group when its window closes.
@@ -92,16 +92,16 @@ pub struct GroupFlush {
 impl MessageGroup {
     /// When the window closes: a quiet window after the latest message, capped by the age.
     pub fn due_at(&self) -> DateTime<Utc> {
-        let quiet = self.last_message_at + Duration::milliseconds(self.debounce_ms);
+        let quiet = crate::time::plus_ms(self.last_message_at, self.debounce_ms);
         quiet.min(self.age_cap())
     }
 
     fn age_cap(&self) -> DateTime<Utc> {
-        self.opened_at + Duration::milliseconds(self.max_age_ms)
+        crate::time::plus_ms(self.opened_at, self.max_age_ms)
     }
 
     pub fn close_reason(&self) -> CloseReason {
-        let quiet = self.last_message_at + Duration::milliseconds(self.debounce_ms);
+        let quiet = crate::time::plus_ms(self.last_message_at, self.debounce_ms);
         if quiet <= self.age_cap() {
             CloseReason::Quiet
         } else {

@@ -1,5 +1,7 @@
 //! Test helpers shared by every crate's tests: WAHA fixtures and database switches.
 
+pub mod hostile;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

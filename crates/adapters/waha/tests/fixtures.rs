@@ -1,5 +1,8 @@
 //! Every WAHA fixture must decode, and each kind must decode to what it means.
-#![expect(clippy::unwrap_used, reason = "a test fails loudly on what it did not expect")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 use ventros_app::gateway::InboundEvent;
 use ventros_app::ports::WebhookDecoder;
@@ -254,5 +257,30 @@ fn nul_is_removed_from_every_string_and_key() {
     match d.event {
         InboundEvent::Message(m) => assert_eq!(m.body.as_deref(), Some("ab")),
         other => panic!("{other:?}"),
+    }
+}
+
+/// Hostile values in every numeric and string field of the real webhooks never make the
+/// decoder panic: each body decodes to some event or is refused as malformed.
+#[test]
+fn hostile_values_in_real_webhooks_never_panic_the_decoder() {
+    use ventros_testkit::hostile::{Mutator, cases, seed};
+    let docs: Vec<serde_json::Value> = fixture_names("webhook-")
+        .iter()
+        .filter(|n| !n.contains("http-headers"))
+        .map(|n| serde_json::from_slice(&fixture(n)).unwrap())
+        .collect();
+    let mut m = Mutator::new(seed());
+    for i in 0..cases(10_000) {
+        let pick = m.pick(docs.len());
+        let doc = m.mutate(&docs[pick]);
+        let body = serde_json::to_vec(&doc).unwrap();
+        let r = std::panic::catch_unwind(|| WahaDecoder.decode(&body));
+        assert!(
+            r.is_ok(),
+            "case {i} (seed {}) panicked on {}",
+            seed(),
+            String::from_utf8_lossy(&body)
+        );
     }
 }

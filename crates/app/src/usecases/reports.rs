@@ -130,7 +130,8 @@ fn period_key(g: GroupBy, t: DateTime<Utc>) -> Option<String> {
     match g {
         GroupBy::Day => Some(d.format("%Y-%m-%d").to_string()),
         GroupBy::Week => {
-            let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            let back = Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            let monday = d.checked_sub_signed(back).unwrap_or(d);
             Some(monday.format("%Y-%m-%d").to_string())
         }
         GroupBy::Month => Some(d.format("%Y-%m").to_string()),

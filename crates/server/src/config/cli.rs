@@ -242,6 +242,31 @@ mod tests {
     }
 
     #[test]
+    fn numbers_outside_their_range_are_refused_at_start() {
+        for (flag, bad) in [
+            ("--jwt-ttl-seconds", "99999999999999"),
+            ("--jwt-ttl-seconds", "-5"),
+            ("--rate-limit-per-minute", "0"),
+            ("--rate-limit-burst", "0"),
+            ("--login-max-failures", "0"),
+            ("--relay-batch", "0"),
+            ("--webhook-max-bytes", "10"),
+            ("--db-max-connections", "0"),
+            ("--job-retention-hours", "0"),
+        ] {
+            let arg = format!("{flag}={bad}");
+            let r = Cli::command().try_get_matches_from(["ventros", "serve", &arg]);
+            let e = r.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(flag), "{flag} {bad} accepted: {e}");
+        }
+        assert!(
+            Cli::command()
+                .try_get_matches_from(["ventros", "serve", "--jwt-ttl-seconds", "86400"])
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn server_flags_stay_on_server_commands() {
         let create = help_of(&["ventros", "tenant", "create", "--help"]);
         assert!(create.contains("--database-url") && create.contains("--admin-name"));

@@ -23,10 +23,11 @@ pub struct Database {
     /// PostgreSQL only: the owner role's URL, used to run migrations and grant the app role.
     #[arg(long, env = "VENTROS_MIGRATION_DATABASE_URL", hide_env_values = true)]
     pub migration_database_url: Option<String>,
-    /// PostgreSQL pool size.
+    /// PostgreSQL pool size, 1 to 1000.
     #[arg(
         long,
         env = "VENTROS_DB_MAX_CONNECTIONS",
+        value_parser = clap::value_parser!(u32).range(1..=1_000),
         default_value_t = 16,
         hide_env_values = true
     )]
@@ -75,8 +76,8 @@ pub struct Config {
     /// Public base URL of this server, used to build channel webhook URLs (default from the address).
     #[arg(long, env = "VENTROS_PUBLIC_URL", hide_env_values = true)]
     pub public_url: Option<String>,
-    /// Largest accepted WAHA webhook body in bytes (larger gets 413).
-    #[arg(long, env = "VENTROS_WEBHOOK_MAX_BYTES", default_value_t = 1024 * 1024, hide_env_values = true)]
+    /// Largest accepted WAHA webhook body in bytes, 1024 to 67108864 (larger gets 413).
+    #[arg(long, env = "VENTROS_WEBHOOK_MAX_BYTES", default_value_t = 1024 * 1024, hide_env_values = true, value_parser = parse_body_limit)]
     pub webhook_max_bytes: usize,
     /// Log format: `json` or `pretty`. Levels come from RUST_LOG (default `info`).
     #[arg(
@@ -86,10 +87,11 @@ pub struct Config {
         hide_env_values = true
     )]
     pub log_format: String,
-    /// Outbox rows the relay claims per round.
+    /// Outbox rows the relay claims per round, 1 to 10000.
     #[arg(
         long,
         env = "VENTROS_RELAY_BATCH",
+        value_parser = clap::value_parser!(u32).range(1..=10_000),
         default_value_t = 200,
         hide_env_values = true
     )]
@@ -98,34 +100,38 @@ pub struct Config {
     /// so tokens stop working on restart and differ between instances.
     #[arg(long, env = "VENTROS_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
-    /// Lifetime of access tokens, in seconds.
+    /// Lifetime of access tokens, in seconds: 60 to 2592000 (30 days).
     #[arg(
         long,
         env = "VENTROS_JWT_TTL_SECONDS",
+        value_parser = clap::value_parser!(i64).range(60..=2_592_000),
         default_value_t = 3600,
         hide_env_values = true
     )]
     pub jwt_ttl_seconds: i64,
-    /// Requests per minute per API key or user (token bucket refill rate).
+    /// Requests per minute per API key or user (token bucket refill rate), 1 to 1000000.
     #[arg(
         long,
         env = "VENTROS_RATE_LIMIT_PER_MINUTE",
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000),
         default_value_t = 600,
         hide_env_values = true
     )]
     pub rate_limit_per_minute: u32,
-    /// Requests a caller may send at once before the per-minute rate applies.
+    /// Requests a caller may send at once before the per-minute rate applies, 1 to 1000000.
     #[arg(
         long,
         env = "VENTROS_RATE_LIMIT_BURST",
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000),
         default_value_t = 100,
         hide_env_values = true
     )]
     pub rate_limit_burst: u32,
-    /// Failed logins per account within 15 minutes before logins are refused (429).
+    /// Failed logins per account within 15 minutes before logins are refused (429), 1 to 1000.
     #[arg(
         long,
         env = "VENTROS_LOGIN_MAX_FAILURES",
+        value_parser = clap::value_parser!(u32).range(1..=1_000),
         default_value_t = 5,
         hide_env_values = true
     )]
@@ -194,6 +200,16 @@ impl Config {
             login_max_failures: 5,
             job_retention_hours: 168,
         }
+    }
+}
+
+/// A body limit in bytes: 1 KiB to 64 MiB.
+fn parse_body_limit(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if (1024..=64 * 1024 * 1024).contains(&n) {
+        Ok(n)
+    } else {
+        Err("must be 1024 to 67108864 bytes".into())
     }
 }
 

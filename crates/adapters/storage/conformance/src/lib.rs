@@ -8,6 +8,7 @@
 
 pub mod cases_api;
 pub mod cases_groups;
+pub mod cases_hostile;
 pub mod cases_ingest;
 pub mod cases_isolation;
 pub mod cases_jobs;
@@ -55,6 +56,7 @@ macro_rules! conformance_tests {
             cases_groups::debounce_groups_bursts_with_window_and_cap,
             cases_pipelines::pipelines_crud_scoped_to_tenant_and_project,
             cases_pipelines::pipeline_overrides_the_session_timeout,
+            cases_hostile::hostile_webhooks_get_an_outcome_and_leave_readable_state,
         );
     };
     (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {

@@ -1,9 +1,11 @@
 //! `Idempotency-Key` on POST: the first request with a key runs and its response is stored;
 //! the same key with the same request gets that response again; with a different request,
-//! 422. Keys belong to one caller and are kept for `IDEMPOTENCY_RETENTION_HOURS`.
+//! 422. Keys belong to one caller and are kept for `IDEMPOTENCY_RETENTION_HOURS`. A response
+//! marked `ShownOnce` is not kept: its replay says the secret was already shown.
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::shown_once::ShownOnce;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -109,6 +111,12 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
             };
             let kept = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
                 s.store.release_idempotency(tenant, &who, &key).await
+            } else if let Some(secret) = rparts.extensions.get::<ShownOnce>() {
+                // Never keep a secret: keep what a replay should say instead.
+                let (st, body) = secret.replay();
+                s.store
+                    .finish_idempotency(tenant, &who, &key, st.as_u16(), &body)
+                    .await
             } else {
                 s.store
                     .finish_idempotency(tenant, &who, &key, status.as_u16(), &rbytes)

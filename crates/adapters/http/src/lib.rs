@@ -13,6 +13,7 @@ mod openapi;
 pub mod panic_guard;
 pub mod rate_limit;
 mod routes;
+mod shown_once;
 
 pub use auth::{Principal, correlation};
 pub use error::ApiError;

@@ -10,7 +10,8 @@ use ventros_domain::ids::{ProjectId, TenantId, UserId};
 use ventros_domain::tenancy::Scope;
 
 /// Resolves `Authorization: Bearer <token>`. API keys act in their own project; a user acts
-/// in the project of `project` (e.g. from `X-Project-Id`) or else the one in the token.
+/// in the project of `project` (e.g. from `X-Project-Id`) or else the one in the token,
+/// which must belong to the token's tenant either way.
 /// A revoked key, a disabled user or an expired token are all `Unauthorized`.
 pub async fn authenticate(
     store: &dyn AccessStore,
@@ -45,16 +46,18 @@ pub async fn authenticate(
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or(AppError::Unauthorized)?;
-    let project_id = match project {
-        Some(p) if p.0 != claims.pid => {
-            store
-                .get_project(tenant, p)
-                .await?
-                .ok_or(AppError::Forbidden("use a project outside your tenant"))?
-                .id
-        }
-        _ => ProjectId(claims.pid),
-    };
+    // The project acted in must be the tenant's, whether it came from `X-Project-Id` or from
+    // the token itself (a token naming another tenant's project is not a valid token).
+    let wanted = project.unwrap_or(ProjectId(claims.pid));
+    let project_id = store
+        .get_project(tenant, wanted)
+        .await?
+        .ok_or(if project.is_some_and(|p| p.0 != claims.pid) {
+            AppError::Forbidden("use a project outside your tenant")
+        } else {
+            AppError::Unauthorized
+        })?
+        .id;
     Ok(Actor {
         scope: Scope {
             tenant_id: tenant,

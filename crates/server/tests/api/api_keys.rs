@@ -2,7 +2,7 @@
 
 use crate::both_backends;
 use crate::helpers::{TenantKeys, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 both_backends!(
@@ -11,6 +11,7 @@ both_backends!(
     a_key_cannot_be_created_for_another_tenant,
     a_revoked_key_is_refused_at_once,
     key_events_never_carry_the_key,
+    a_retried_creation_says_the_key_was_shown_and_no_table_holds_a_secret,
 );
 
 async fn new_key(app: &TestApp) -> (TenantKeys, Value) {
@@ -97,4 +98,55 @@ async fn key_events_never_carry_the_key(app: &TestApp) {
     let text = ev.to_string();
     assert!(text.contains("api_key.created") && text.contains("api_key.revoked"));
     assert!(!text.contains(&key), "events never carry the key");
+}
+
+async fn a_retried_creation_says_the_key_was_shown_and_no_table_holds_a_secret(app: &TestApp) {
+    let t = app.tenant("acme").await;
+    let create = || {
+        app.send(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&t.api_key),
+            Some(json!({"name": "Zapier", "role": "agent"})),
+            &[("idempotency-key", "zapier-key-1")],
+        )
+    };
+    let first = create().await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let key = key_of(&first.body);
+    let again = create().await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.body["error"]["code"], "secret_already_shown");
+    assert_eq!(again.body["error"]["details"]["id"], first.body["id"]);
+    assert!(!again.body.to_string().contains(&key), "not shown again");
+    assert_eq!(
+        app.get("/v1/me", &key).await.0,
+        StatusCode::OK,
+        "one key, working"
+    );
+
+    let password = "a user's own long password";
+    let (s, _) = app
+        .post(
+            "/v1/users",
+            &t.api_key,
+            json!({"email": "maria@acme.example", "password": password, "name": "Maria", "role": "agent"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let token = app.login("maria@acme.example", password).await;
+    for secret in [
+        key.as_str(),
+        t.api_key.as_str(),
+        password,
+        &t.password,
+        &token,
+    ] {
+        let found = app.tables_containing(secret).await;
+        assert!(found.is_empty(), "a secret is stored in {found:?}");
+    }
+    assert!(
+        !app.tables_containing("zapier-key-1").await.is_empty(),
+        "the scan finds what is there (the idempotency key itself)"
+    );
 }

@@ -12,6 +12,7 @@ both_backends!(
     login_ignores_case_and_spaces_in_the_email,
     a_tampered_or_foreign_token_is_refused,
     only_v1_reads_the_authorization_header,
+    a_token_naming_another_tenants_project_is_refused,
 );
 
 async fn me_shows_the_admin_and_its_permissions(app: &TestApp) {
@@ -51,6 +52,43 @@ async fn a_tampered_or_foreign_token_is_refused(app: &TestApp) {
     );
     let (s, _) = app.get("/v1/me", "not-a-token").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// A validly signed token whose project claim is another tenant's project acts nowhere
+/// (as `X-Project-Id` naming one is already refused).
+async fn a_token_naming_another_tenants_project_is_refused(app: &TestApp) {
+    let a = app.tenant("acme").await;
+    let b = app.tenant("beta").await;
+    let token = app.login(&a.email, &a.password).await;
+    let (_, me) = app.get("/v1/me", &token).await;
+    let (_, other) = app.get("/v1/me", &b.api_key).await;
+    let uuid = |v: &serde_json::Value| uuid::Uuid::parse_str(v.as_str().unwrap()).unwrap();
+    let tokens =
+        ventros_app::tokens::TokenService::new(b"test-signing-secret-of-at-least-32-bytes", 3600)
+            .unwrap();
+    let forged = tokens
+        .issue(
+            uuid(&me["user"]["id"]).into(),
+            uuid(&me["tenant_id"]).into(),
+            uuid(&other["project_id"]).into(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let (s, v) = app.get("/v1/contacts", &forged).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+        "{v}"
+    );
+    let genuine = tokens
+        .issue(
+            uuid(&me["user"]["id"]).into(),
+            uuid(&me["tenant_id"]).into(),
+            uuid(&me["project_id"]).into(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(app.get("/v1/contacts", &genuine).await.0, StatusCode::OK);
 }
 
 /// Health, login and the WAHA webhook ignore a stray `Authorization` header.

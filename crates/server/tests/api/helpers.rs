@@ -15,10 +15,10 @@ use ventros_testkit::TempDir;
 use ventros_waha::sample;
 use ventros_workers::JobRunner;
 
-/// What a test app's database lives in; dropping it removes the database.
-#[expect(dead_code, reason = "held only so the database goes when the app does")]
+/// What a test app's database lives in (the directory and URL of the SQLite file, or the
+/// PostgreSQL test database); dropping it removes the database.
 enum Backing {
-    Sqlite(TempDir),
+    Sqlite { _dir: TempDir, url: String },
     Postgres(Box<TestDatabase>),
 }
 
@@ -27,7 +27,7 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub store: Arc<dyn Store>,
-    _backing: Backing,
+    backing: Backing,
 }
 
 pub struct TenantKeys {
@@ -59,7 +59,11 @@ impl TestApp {
         let url = dir.sqlite_url("api.db");
         let s = SqliteStore::connect(&url).await.unwrap();
         s.migrate().await.unwrap();
-        Some(Self::boot(s.into(), &url, Backing::Sqlite(dir), configure).await)
+        let backing = Backing::Sqlite {
+            _dir: dir,
+            url: url.clone(),
+        };
+        Some(Self::boot(s.into(), &url, backing, configure).await)
     }
 
     /// A PostgreSQL-backed app (through the restricted RLS role), or `None` when no server
@@ -100,7 +104,7 @@ impl TestApp {
             running: Some(running),
             client: Client::new(),
             store,
-            _backing: backing,
+            backing,
         }
     }
 
@@ -116,6 +120,87 @@ impl TestApp {
     /// The job runner, for tests to run due jobs with.
     pub fn jobs(&self) -> Arc<JobRunner> {
         self.running().jobs.clone()
+    }
+
+    /// Every table of the database with a row in which `needle` appears, in any column, read
+    /// past row-level security: where a secret could have leaked to.
+    pub async fn tables_containing(&self, needle: &str) -> Vec<String> {
+        use sqlx::{Connection, Row};
+        let mut found = Vec::new();
+        match &self.backing {
+            Backing::Sqlite { url, .. } => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+                for t in tables {
+                    let cols: Vec<String> =
+                        sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+                            .bind(&t)
+                            .fetch_all(&mut c)
+                            .await
+                            .unwrap();
+                    let any = cols
+                        .iter()
+                        .map(|col| format!("instr(CAST(\"{col}\" AS TEXT), ?1) > 0"))
+                        .collect::<Vec<_>>()
+                        .join(" OR ");
+                    let q = format!("SELECT count(*) FROM \"{t}\" WHERE {any}");
+                    let n: i64 = sqlx::query(sqlx::AssertSqlSafe(q))
+                        .bind(needle)
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap()
+                        .get(0);
+                    if n > 0 {
+                        found.push(t);
+                    }
+                }
+            }
+            Backing::Postgres(db) => {
+                // The owner connection is the superuser the database was made with.
+                let mut c = sqlx::PgConnection::connect_with(&db.owner).await.unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+                )
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+                for t in tables {
+                    // Text forms of every column; bytea is searched as bytes (its text form
+                    // is hex).
+                    let cols: Vec<(String, String)> = sqlx::query_as(
+                        "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
+                    )
+                    .bind(&t)
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
+                    let any = cols
+                        .iter()
+                        .map(|(col, ty)| match ty.as_str() {
+                            "bytea" => format!("position(convert_to($1, 'UTF8') IN \"{col}\") > 0"),
+                            _ => format!("strpos(\"{col}\"::text, $1) > 0"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" OR ");
+                    let q = format!("SELECT count(*) FROM \"{t}\" WHERE {any}");
+                    let n: i64 = sqlx::query(sqlx::AssertSqlSafe(q))
+                        .bind(needle)
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap()
+                        .get(0);
+                    if n > 0 {
+                        found.push(t);
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// Publishes every committed event (the timeline consumer writes the timeline).

@@ -3,9 +3,10 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{ApiKeyCreatedOut, ApiKeyOut, CreateApiKeyIn, ListResponse, PageQuery};
-use crate::error::{ApiError, AuthErrors, BodyErrors, InputErrors, NotFoundError};
+use crate::error::{ApiError, AuthErrors, BodyErrors, ErrorBody, InputErrors, NotFoundError};
 use crate::extract::{ApiJson, ApiQuery, path_id};
 use crate::routes::common::page_of;
+use crate::shown_once::ShownOnce;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,17 +14,19 @@ use ventros_app::usecases::api_keys;
 
 /// Create an API key
 ///
-/// Creates a key for the caller's project. The `key` is in this response only.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
+/// Creates a key for the caller's project. The `key` is in this response only: a retry with
+/// the same `Idempotency-Key` answers 409 `secret_already_shown` with the key's id instead.
+#[utoipa::path(post, path = "/v1/api-keys", tag = "api_keys", request_body = CreateApiKeyIn, responses((status = 201, description = "Key created; store `key` now", body = ApiKeyCreatedOut), (status = 409, description = "A retry with the same Idempotency-Key: the key exists (`details.id`) but is not shown again", body = ErrorBody), AuthErrors, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
     ApiJson(b): ApiJson<CreateApiKeyIn>,
-) -> Result<(StatusCode, Json<ApiKeyCreatedOut>), ApiError> {
+) -> Result<(StatusCode, ShownOnce, Json<ApiKeyCreatedOut>), ApiError> {
     let k =
         api_keys::create_api_key(s.store.as_ref(), s.clock.as_ref(), &p, &b.name, b.role).await?;
     Ok((
         StatusCode::CREATED,
+        ShownOnce::new(k.key.id.0, "API key"),
         Json(ApiKeyCreatedOut {
             api_key: k.key.into(),
             key: k.secret,

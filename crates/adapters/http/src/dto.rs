@@ -353,7 +353,53 @@ pub struct BulkTagsIn {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkTagsOut {
-    pub data: Vec<Contact>,
+    pub data: Vec<ContactOut>,
+}
+
+/// A contact. Contacts are the tenant's (one per phone, shared by its projects); its
+/// `pipeline_id` is shown only to the project that owns the pipeline, `null` elsewhere.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Contact)]
+pub struct ContactOut {
+    pub id: ContactId,
+    pub tenant_id: TenantId,
+    pub phone: Option<ventros_domain::phone::Phone>,
+    /// `…@c.us` id when known.
+    pub wa_id: Option<String>,
+    /// `…@lid` id when known.
+    pub lid: Option<String>,
+    pub name: Option<String>,
+    pub push_name: Option<String>,
+    pub email: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: serde_json::Value,
+    /// The pipeline the contact is in, when it is one of the caller's project.
+    pub pipeline_id: Option<PipelineId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ContactOut {
+    /// `c` as seen by a caller whose project owns the pipelines in `own`.
+    pub fn seen(c: Contact, own: &std::collections::HashSet<PipelineId>) -> Self {
+        ContactOut {
+            id: c.id,
+            tenant_id: c.tenant_id,
+            phone: c.phone,
+            wa_id: c.wa_id,
+            lid: c.lid,
+            name: c.name,
+            push_name: c.push_name,
+            email: c.email,
+            profile_picture_url: c.profile_picture_url,
+            tags: c.tags,
+            custom_fields: c.custom_fields,
+            pipeline_id: c.pipeline_id.filter(|p| own.contains(p)),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

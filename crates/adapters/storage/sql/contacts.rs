@@ -2,7 +2,7 @@
 
 use crate::dialect::{CI_LIKE, DbConn, DbStore, push_tags_any};
 use crate::sql::rows::{self, CONTACT_COLS, CONTACT_EVENT_COLS, NOTE_COLS};
-use crate::sql::{Ts, db_err, page_by, paginate, select, taken};
+use crate::sql::{Ts, db_err, page_by, paginate, select, select_in, taken};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -42,8 +42,8 @@ pub(crate) async fn insert_contact_row(conn: &mut DbConn, c: &Contact) -> AppRes
     Ok(n == 1)
 }
 
-fn live_notes(tenant: TenantId) -> sqlx::QueryBuilder<crate::dialect::Db> {
-    let mut q = select(NOTE_COLS, "notes", tenant);
+fn live_notes(scope: Scope) -> sqlx::QueryBuilder<crate::dialect::Db> {
+    let mut q = select_in(NOTE_COLS, "notes", scope);
     q.push(" AND deleted_at IS NULL");
     q
 }
@@ -174,19 +174,19 @@ impl CrmStore for DbStore {
         Ok(())
     }
 
-    async fn get_note(&self, tenant: TenantId, id: NoteId) -> AppResult<Option<Note>> {
-        let mut q = live_notes(tenant);
+    async fn get_note(&self, scope: Scope, id: NoteId) -> AppResult<Option<Note>> {
+        let mut q = live_notes(scope);
         q.push(" AND id = ").push_bind(id.0);
-        self.one(tenant, q.build(), rows::note).await
+        self.one(scope.tenant_id, q.build(), rows::note).await
     }
 
     async fn list_notes(
         &self,
-        tenant: TenantId,
+        scope: Scope,
         f: &NoteFilter,
         page: PageRequest,
     ) -> AppResult<Page<Note>> {
-        let mut q = live_notes(tenant);
+        let mut q = live_notes(scope);
         if let Some(c) = f.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
@@ -194,25 +194,26 @@ impl CrmStore for DbStore {
             q.push(" AND session_id = ").push_bind(s.0);
         }
         paginate(&mut q, "created_at", false, &page);
-        let v = self.all(tenant, q.build(), rows::note).await?;
+        let v = self.all(scope.tenant_id, q.build(), rows::note).await?;
         Ok(page_by(v, page.limit, |n| (n.created_at, n.id.0)))
     }
 
     async fn delete_note(
         &self,
-        tenant: TenantId,
+        scope: Scope,
         id: NoteId,
         at: DateTime<Utc>,
         event: &EventEnvelope,
     ) -> AppResult<bool> {
         let q = sqlx::query(
-            "UPDATE notes SET deleted_at = $1 WHERE tenant_id = $2 AND id = $3 AND deleted_at IS NULL",
+            "UPDATE notes SET deleted_at = $1 WHERE tenant_id = $2 AND project_id = $3 AND id = $4 AND deleted_at IS NULL",
         )
         .bind(Ts(at))
-        .bind(tenant.0)
+        .bind(scope.tenant_id.0)
+        .bind(scope.project_id.0)
         .bind(id.0);
         Ok(self
-            .write_with_events(tenant, q, std::slice::from_ref(event), at)
+            .write_with_events(scope.tenant_id, q, std::slice::from_ref(event), at)
             .await?
             > 0)
     }
@@ -224,7 +225,7 @@ impl CrmStore for DbStore {
         f: &ContactEventFilter,
         page: PageRequest,
     ) -> AppResult<Page<ContactEvent>> {
-        let mut q = select(CONTACT_EVENT_COLS, "contact_events", scope.tenant_id);
+        let mut q = select_in(CONTACT_EVENT_COLS, "contact_events", scope);
         q.push(" AND contact_id = ").push_bind(contact.0);
         if let Some(t) = &f.event_type {
             q.push(" AND event_type = ").push_bind(t.clone());

@@ -125,21 +125,23 @@ pub trait CrmStore: Send + Sync {
     ) -> AppResult<Page<Contact>>;
 
     async fn insert_note(&self, n: &Note, event: &EventEnvelope) -> AppResult<()>;
-    async fn get_note(&self, tenant: TenantId, id: NoteId) -> AppResult<Option<Note>>;
+    /// Notes belong to the project they were written in.
+    async fn get_note(&self, scope: Scope, id: NoteId) -> AppResult<Option<Note>>;
     async fn list_notes(
         &self,
-        tenant: TenantId,
+        scope: Scope,
         f: &NoteFilter,
         page: PageRequest,
     ) -> AppResult<Page<Note>>;
     async fn delete_note(
         &self,
-        tenant: TenantId,
+        scope: Scope,
         id: NoteId,
         at: DateTime<Utc>,
         event: &EventEnvelope,
     ) -> AppResult<bool>;
 
+    /// The contact's timeline entries that arose in `scope`'s project.
     async fn list_contact_events(
         &self,
         scope: Scope,

@@ -7,9 +7,10 @@ use crate::ports::{Clock, ContactFilter, CrmStore, PipelineStore};
 use crate::usecases::events::contact_payload;
 use crate::usecases::pipelines::check_pipeline;
 use serde_json::json;
+use std::collections::HashSet;
 use ventros_domain::contact::{Contact, ContactPatch, validate_custom_fields, validate_tags};
 use ventros_domain::event::EventType;
-use ventros_domain::ids::ContactId;
+use ventros_domain::ids::{ContactId, PipelineId};
 use ventros_domain::phone::Phone;
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::{validate_email, validate_name};
@@ -83,8 +84,10 @@ pub async fn get_contact(
         .ok_or(AppError::NotFound("contact"))
 }
 
+/// Contacts are the tenant's (one per phone, whichever project's channel met them first);
+/// a pipeline filter must name one of the caller's project.
 pub async fn list_contacts(
-    store: &dyn CrmStore,
+    store: &(impl CrmStore + PipelineStore + ?Sized),
     actor: &Actor,
     f: &ContactFilter,
     page: PageRequest,
@@ -93,7 +96,25 @@ pub async fn list_contacts(
     if f.search.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::validation("search", "at most 100 characters"));
     }
+    check_pipeline(store, actor.scope, f.pipeline_id).await?;
     store.search_contacts(actor.scope.tenant_id, f, page).await
+}
+
+/// The pipelines of `contacts` that belong to the caller's project. A contact is the
+/// tenant's, but pipelines are per project: another project's pipeline is not shown.
+pub async fn own_pipelines(
+    store: &(impl PipelineStore + ?Sized),
+    actor: &Actor,
+    contacts: &[Contact],
+) -> AppResult<HashSet<PipelineId>> {
+    let mut own = HashSet::new();
+    let mut seen = HashSet::new();
+    for id in contacts.iter().filter_map(|c| c.pipeline_id) {
+        if seen.insert(id) && store.get_pipeline(actor.scope, id).await?.is_some() {
+            own.insert(id);
+        }
+    }
+    Ok(own)
 }
 
 /// Validates the parts of a patch that need it, then applies it.

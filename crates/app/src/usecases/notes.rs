@@ -86,7 +86,7 @@ pub async fn list_notes(
         contact_id: session.is_none().then_some(contact),
         session_id: session,
     };
-    store.list_notes(actor.scope.tenant_id, &f, page).await
+    store.list_notes(actor.scope, &f, page).await
 }
 
 pub async fn delete_note(
@@ -97,7 +97,7 @@ pub async fn delete_note(
 ) -> AppResult<()> {
     actor.require(Permission::NotesDelete)?;
     let n = store
-        .get_note(actor.scope.tenant_id, id)
+        .get_note(actor.scope, id)
         .await?
         .ok_or(AppError::NotFound("note"))?;
     let now = clock.now();
@@ -107,10 +107,7 @@ pub async fn delete_note(
         now,
         json!({"note_id": id, "contact_id": n.contact_id, "session_id": n.session_id}),
     );
-    if store
-        .delete_note(actor.scope.tenant_id, id, now, &event)
-        .await?
-    {
+    if store.delete_note(actor.scope, id, now, &event).await? {
         Ok(())
     } else {
         Err(AppError::NotFound("note"))

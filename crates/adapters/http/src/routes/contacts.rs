@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{
-    BulkTagsIn, BulkTagsOut, CreateContactIn, CreateNoteIn, ListResponse, PageQuery,
+    BulkTagsIn, BulkTagsOut, ContactOut, CreateContactIn, CreateNoteIn, ListResponse, PageQuery,
     UpdateContactIn,
 };
 use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
@@ -59,13 +59,24 @@ pub struct ContactsQuery {
     cursor: Option<String>,
 }
 
+/// Contacts as the caller's project sees them (see `ContactOut`).
+async fn seen(s: &AppState, p: &Principal, cs: Vec<Contact>) -> Result<Vec<ContactOut>, ApiError> {
+    let own = contacts::own_pipelines(s.store.as_ref(), p, &cs).await?;
+    Ok(cs.into_iter().map(|c| ContactOut::seen(c, &own)).collect())
+}
+
+async fn one_seen(s: &AppState, p: &Principal, c: Contact) -> Result<ContactOut, ApiError> {
+    let own = contacts::own_pipelines(s.store.as_ref(), p, std::slice::from_ref(&c)).await?;
+    Ok(ContactOut::seen(c, &own))
+}
+
 /// Create a contact
-#[utoipa::path(post, path = "/v1/contacts", tag = "contacts", request_body = CreateContactIn, responses((status = 201, body = Contact), AuthErrors, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/contacts", tag = "contacts", request_body = CreateContactIn, responses((status = 201, body = ContactOut), AuthErrors, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     p: Principal,
     ApiJson(b): ApiJson<CreateContactIn>,
-) -> Result<(StatusCode, Json<Contact>), ApiError> {
+) -> Result<(StatusCode, Json<ContactOut>), ApiError> {
     let c = contacts::create_contact(
         s.store.as_ref(),
         s.clock.as_ref(),
@@ -80,16 +91,16 @@ pub async fn create(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json(one_seen(&s, &p, c).await?)))
 }
 
 /// List and search contacts
-#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactsQuery), responses((status = 200, body = ListResponse<Contact>), AuthErrors, InputErrors), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactsQuery), responses((status = 200, body = ListResponse<ContactOut>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<ContactsQuery>,
-) -> Result<Json<ListResponse<Contact>>, ApiError> {
+) -> Result<Json<ListResponse<ContactOut>>, ApiError> {
     let pg = page(q.limit, q.cursor.as_deref())?;
     let f = ContactFilter {
         phone: q
@@ -118,34 +129,33 @@ pub async fn list(
             Some(ContactSort::UpdatedAtDesc) => SortKey::UpdatedDesc,
         },
     };
-    Ok(Json(
-        contacts::list_contacts(s.store.as_ref(), &p, &f, pg)
-            .await?
-            .into(),
-    ))
+    let found = contacts::list_contacts(s.store.as_ref(), &p, &f, pg).await?;
+    Ok(Json(ListResponse {
+        data: seen(&s, &p, found.data).await?,
+        next_cursor: found.next_cursor,
+    }))
 }
 
 /// Get a contact
-#[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 200, body = Contact), AuthErrors, NotFoundError), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 200, body = ContactOut), AuthErrors, NotFoundError), security(("bearer" = [])))]
 pub async fn get(
     State(s): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Contact>, ApiError> {
+) -> Result<Json<ContactOut>, ApiError> {
     let id = path_id(&id, "contact")?;
-    Ok(Json(
-        contacts::get_contact(s.store.as_ref(), &p, id.into()).await?,
-    ))
+    let c = contacts::get_contact(s.store.as_ref(), &p, id.into()).await?;
+    Ok(Json(one_seen(&s, &p, c).await?))
 }
 
 /// Update a contact
-#[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = UpdateContactIn, responses((status = 200, body = Contact), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = UpdateContactIn, responses((status = 200, body = ContactOut), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<UpdateContactIn>,
-) -> Result<Json<Contact>, ApiError> {
+) -> Result<Json<ContactOut>, ApiError> {
     let id = path_id(&id, "contact")?;
     let patch = ContactPatch {
         name: b.name,
@@ -160,7 +170,7 @@ pub async fn update(
     };
     let c =
         contacts::update_contact(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), patch).await?;
-    Ok(Json(c))
+    Ok(Json(one_seen(&s, &p, c).await?))
 }
 
 /// Delete a contact
@@ -197,7 +207,9 @@ pub async fn bulk_tags(
         &b.remove,
     )
     .await?;
-    Ok(Json(BulkTagsOut { data }))
+    Ok(Json(BulkTagsOut {
+        data: seen(&s, &p, data).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -433,7 +433,7 @@ pub async fn users_keys_and_notes(store: DynStore) {
     };
     assert_eq!(
         store
-            .list_notes(t, &f, PageRequest::first(10))
+            .list_notes(s, &f, PageRequest::first(10))
             .await
             .unwrap()
             .data
@@ -442,7 +442,20 @@ pub async fn users_keys_and_notes(store: DynStore) {
     );
     assert!(
         store
-            .list_notes(b.scope.tenant_id, &f, PageRequest::first(10))
+            .list_notes(b.scope, &f, PageRequest::first(10))
+            .await
+            .unwrap()
+            .data
+            .is_empty()
+    );
+    // Another project of the same tenant sees none of them and deletes none.
+    let elsewhere = Scope {
+        tenant_id: t,
+        project_id: ventros_domain::ids::ProjectId::new(),
+    };
+    assert!(
+        store
+            .list_notes(elsewhere, &f, PageRequest::first(10))
             .await
             .unwrap()
             .data
@@ -451,19 +464,25 @@ pub async fn users_keys_and_notes(store: DynStore) {
     let ev = event(s, EventType::NoteDeleted, ids[0].0);
     assert!(
         !store
-            .delete_note(b.scope.tenant_id, ids[0], clock().now(), &ev)
+            .delete_note(elsewhere, ids[0], clock().now(), &ev)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_note(b.scope, ids[0], clock().now(), &ev)
             .await
             .unwrap()
     );
     assert!(
         store
-            .delete_note(t, ids[0], clock().now(), &ev)
+            .delete_note(s, ids[0], clock().now(), &ev)
             .await
             .unwrap()
     );
-    assert!(store.get_note(t, ids[0]).await.unwrap().is_none());
+    assert!(store.get_note(s, ids[0]).await.unwrap().is_none());
     let left = store
-        .list_notes(t, &f, PageRequest::first(10))
+        .list_notes(s, &f, PageRequest::first(10))
         .await
         .unwrap()
         .data;

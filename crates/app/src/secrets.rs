@@ -29,11 +29,21 @@ pub fn hash_api_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
+/// The longest password accepted (argon2 reads all of it).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
 pub fn hash_password(password: &str) -> Result<String, AppError> {
-    if password.chars().count() < 8 {
+    let n = password.chars().count();
+    if n < 8 {
         return Err(AppError::validation(
             "password",
             "must be at least 8 characters",
+        ));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(AppError::validation(
+            "password",
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
@@ -51,6 +61,22 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Hashing on the caller's thread: for the command line and tests, where nothing else waits
+/// for that thread. The server uses a pool of its own (see the composition root).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InlinePasswords;
+
+#[async_trait::async_trait]
+impl crate::ports::Passwords for InlinePasswords {
+    async fn hash(&self, password: &str) -> Result<String, AppError> {
+        hash_password(password)
+    }
+
+    async fn verify(&self, password: &str, phc: &str) -> Result<bool, AppError> {
+        Ok(verify_password(password, phc))
+    }
 }
 
 #[cfg(test)]

@@ -6,5 +6,6 @@ mod baseline_postgres;
 mod baseline_sqlite;
 pub mod db;
 pub mod ingest;
+pub mod login_spray;
 pub mod measure;
 pub mod timers;

@@ -55,6 +55,23 @@ enum Bench {
         #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
         postgres_admin_url: Option<String>,
     },
+    /// Webhook latency while clients spray logins with wrong passwords, against the same
+    /// webhooks alone (SQLite).
+    LoginSpray {
+        /// Webhooks per phase.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Concurrent webhook clients.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Concurrent login clients during the second phase.
+        #[arg(long, default_value_t = 16)]
+        attackers: usize,
+        /// Lift the login rate limits, so only the hashing pool stands between the spray
+        /// and the webhooks.
+        #[arg(long)]
+        unlimited: bool,
+    },
 }
 
 #[tokio::main]
@@ -91,6 +108,15 @@ async fn main() -> anyhow::Result<()> {
                 postgres_admin_url.as_deref(),
             )
             .await?
+        }
+        Bench::LoginSpray {
+            messages,
+            concurrency,
+            attackers,
+            unlimited,
+        } => {
+            ventros_bench::login_spray::login_spray(messages, concurrency, attackers, unlimited)
+                .await?
         }
     };
     println!("{report}");

@@ -49,6 +49,10 @@ pub(crate) fn state(
             cfg.rate_limit_per_minute,
             cfg.rate_limit_burst,
         )),
+        login_limits: Arc::new(ventros_http::rate_limit::LoginLimits::new(
+            cfg.login_per_minute_per_address,
+            cfg.login_per_minute,
+        )),
         metrics_on_api: cfg.metrics_addr.is_none(),
     })
 }
@@ -63,6 +67,7 @@ pub(crate) fn serve(
         let stopped = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stopped)
             .await

@@ -2,6 +2,7 @@
 
 pub mod backup;
 mod http_server;
+mod passwords;
 
 pub mod config;
 pub mod retention;
@@ -179,6 +180,7 @@ pub fn build_auth(cfg: &Config) -> anyhow::Result<Auth> {
     Auth::new(
         tokens,
         LoginThrottle::new(cfg.login_max_failures, chrono::Duration::minutes(15)),
+        Arc::new(passwords::PooledPasswords::for_this_machine()),
     )
     .map_err(|e| anyhow::anyhow!("auth set-up failed: {e}"))
 }

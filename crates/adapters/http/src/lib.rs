@@ -43,6 +43,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Requests per caller.
     pub limiter: Arc<RateLimiter>,
+    /// Logins per client address and in all.
+    pub login_limits: Arc<rate_limit::LoginLimits>,
     /// `/metrics` on the API listener; false when it has a listener of its own.
     pub metrics_on_api: bool,
 }

@@ -73,3 +73,34 @@ pub async fn limit(State(s): State<AppState>, req: Request, next: Next) -> Respo
         }
     }
 }
+
+/// Login attempts per client address and in all, on top of the per-account lock: every
+/// attempt costs a password hash, so a spray from many accounts (or many addresses) is cut
+/// off before it reaches the hashing pool. Each bucket holds a quarter of its minute.
+#[derive(Debug)]
+pub struct LoginLimits {
+    per_address: RateLimiter,
+    all: RateLimiter,
+}
+
+impl LoginLimits {
+    pub fn new(per_address_per_minute: u32, per_minute: u32) -> Self {
+        let quarter = |n: u32| n.div_ceil(4).max(1);
+        LoginLimits {
+            per_address: RateLimiter::new(per_address_per_minute, quarter(per_address_per_minute)),
+            all: RateLimiter::new(per_minute, quarter(per_minute)),
+        }
+    }
+
+    /// `Ok`, or 429 with the seconds to wait. A request without a known address (not over
+    /// TCP) counts against the global limit only.
+    pub fn check(&self, addr: Option<std::net::IpAddr>) -> Result<(), AppError> {
+        let limited = |secs: u64| AppError::RateLimited {
+            retry_after_secs: secs.max(1),
+        };
+        if let Some(a) = addr {
+            self.per_address.check(&a.to_string()).map_err(limited)?;
+        }
+        self.all.check("all").map_err(limited)
+    }
+}

@@ -2,25 +2,41 @@
 
 use crate::error::{AppError, AppResult};
 use crate::login_throttle::LoginThrottle;
-use crate::ports::{AccessStore, Clock};
-use crate::secrets::{hash_password, verify_password};
+use crate::ports::{AccessStore, Clock, Passwords};
+use crate::secrets::hash_password;
 use crate::tokens::TokenService;
 use serde::Serialize;
+use std::sync::Arc;
 
-/// Token issuing and login throttling, built once at start.
-#[derive(Debug)]
+/// Token issuing, password checks and login throttling, built once at start.
 pub struct Auth {
     pub tokens: TokenService,
     pub throttle: LoginThrottle,
+    pub passwords: Arc<dyn Passwords>,
     /// Verified against when the email is unknown, so both cases take the same time.
     dummy_hash: String,
 }
 
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("tokens", &self.tokens)
+            .field("throttle", &self.throttle)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Auth {
-    pub fn new(tokens: TokenService, throttle: LoginThrottle) -> AppResult<Self> {
+    /// Hashes the timing dummy on this thread: call it at start-up.
+    pub fn new(
+        tokens: TokenService,
+        throttle: LoginThrottle,
+        passwords: Arc<dyn Passwords>,
+    ) -> AppResult<Self> {
         Ok(Auth {
             tokens,
             throttle,
+            passwords,
             dummy_hash: hash_password("not a real password, only for timing")?,
         })
     }
@@ -49,9 +65,11 @@ pub async fn login(
         None
     };
     let ok = match &user {
-        Some(u) => verify_password(password, &u.password_hash) && u.disabled_at.is_none(),
+        Some(u) => {
+            auth.passwords.verify(password, &u.password_hash).await? && u.disabled_at.is_none()
+        }
         None => {
-            verify_password(password, &auth.dummy_hash);
+            auth.passwords.verify(password, &auth.dummy_hash).await?;
             false
         }
     };

@@ -3,8 +3,7 @@
 use crate::actor::{Actor, Credential};
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
-use crate::ports::{AccessStore, Clock};
-use crate::secrets::hash_password;
+use crate::ports::{AccessStore, Clock, Passwords};
 use serde_json::json;
 use ventros_domain::event::EventType;
 use ventros_domain::ids::UserId;
@@ -22,17 +21,20 @@ pub struct CreateUser {
 pub async fn create_user(
     store: &dyn AccessStore,
     clock: &dyn Clock,
+    passwords: &dyn Passwords,
     actor: &Actor,
     cmd: CreateUser,
 ) -> AppResult<User> {
     actor.require(Permission::UsersManage)?;
     let now = clock.now();
+    let email = validate_email(&cmd.email)?;
+    let name = validate_name("name", &cmd.name)?;
     let user = User {
         id: UserId::new(),
         tenant_id: actor.scope.tenant_id,
-        email: validate_email(&cmd.email)?,
-        name: validate_name("name", &cmd.name)?,
-        password_hash: hash_password(&cmd.password)?,
+        email,
+        name,
+        password_hash: passwords.hash(&cmd.password).await?,
         role: cmd.role,
         created_at: now,
         disabled_at: None,

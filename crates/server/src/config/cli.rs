@@ -228,6 +228,8 @@ mod tests {
             "VENTROS_RATE_LIMIT_PER_MINUTE",
             "VENTROS_RATE_LIMIT_BURST",
             "VENTROS_LOGIN_MAX_FAILURES",
+            "VENTROS_LOGIN_PER_MINUTE_PER_ADDRESS",
+            "VENTROS_LOGIN_PER_MINUTE",
             "VENTROS_JOB_RETENTION_HOURS",
             "VENTROS_ADMIN_PASSWORD",
         ] {
@@ -249,6 +251,8 @@ mod tests {
             ("--rate-limit-per-minute", "0"),
             ("--rate-limit-burst", "0"),
             ("--login-max-failures", "0"),
+            ("--login-per-minute", "0"),
+            ("--login-per-minute-per-address", "0"),
             ("--relay-batch", "0"),
             ("--webhook-max-bytes", "10"),
             ("--db-max-connections", "0"),

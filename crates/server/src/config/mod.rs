@@ -136,6 +136,24 @@ pub struct Config {
         hide_env_values = true
     )]
     pub login_max_failures: u32,
+    /// Login attempts per minute from one client address (the TCP peer), 1 to 100000.
+    #[arg(
+        long,
+        env = "VENTROS_LOGIN_PER_MINUTE_PER_ADDRESS",
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        default_value_t = 20,
+        hide_env_values = true
+    )]
+    pub login_per_minute_per_address: u32,
+    /// Login attempts per minute in all, 1 to 1000000.
+    #[arg(
+        long,
+        env = "VENTROS_LOGIN_PER_MINUTE",
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000),
+        default_value_t = 300,
+        hide_env_values = true
+    )]
+    pub login_per_minute: u32,
     /// Hours a finished (`done`) job is kept before the worker role deletes it; dead jobs are
     /// kept until retried.
     #[arg(
@@ -177,6 +195,11 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("login_max_failures", &self.login_max_failures)
+            .field(
+                "login_per_minute_per_address",
+                &self.login_per_minute_per_address,
+            )
+            .field("login_per_minute", &self.login_per_minute)
             .field("job_retention_hours", &self.job_retention_hours)
             .finish()
     }
@@ -198,6 +221,8 @@ impl Config {
             rate_limit_per_minute: 600,
             rate_limit_burst: 100,
             login_max_failures: 5,
+            login_per_minute_per_address: 20,
+            login_per_minute: 300,
             job_retention_hours: 168,
         }
     }

@@ -125,6 +125,51 @@ async fn only_v1_reads_the_authorization_header(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
+/// Logins beyond `limit` in a burst (a quarter of the per-minute figure) get 429 with
+/// `Retry-After`, whatever the account and even with the right password.
+async fn logins_beyond(app: &TestApp, burst: usize) {
+    let t = app.tenant("acme").await;
+    for i in 0..burst {
+        assert_eq!(
+            fail_login(app, &format!("nobody-{i}@acme.example")).await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}"
+        );
+    }
+    let r = app
+        .send(
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": t.email, "password": t.password})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r.body)),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+    assert!(r.headers.get("retry-after").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_limited_per_client_address() {
+    let app = TestApp::sqlite_with(|c| c.login_per_minute_per_address = 16)
+        .await
+        .unwrap();
+    logins_beyond(&app, 4).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_limited_in_all() {
+    let app = TestApp::sqlite_with(|c| c.login_per_minute = 8)
+        .await
+        .unwrap();
+    logins_beyond(&app, 2).await;
+    app.stop().await;
+}
+
 /// Login throttling and rate limits need their own small limits.
 async fn limited() -> TestApp {
     TestApp::sqlite_with(|c| {

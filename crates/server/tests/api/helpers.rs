@@ -87,6 +87,8 @@ impl TestApp {
         cfg.jwt_secret = Some("test-signing-secret-of-at-least-32-bytes".into());
         cfg.rate_limit_per_minute = 60_000;
         cfg.rate_limit_burst = 10_000;
+        cfg.login_per_minute_per_address = 100_000;
+        cfg.login_per_minute = 100_000;
         configure(&mut cfg);
         let store = storage.store.clone();
         let running = start(

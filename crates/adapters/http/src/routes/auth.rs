@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::{LoginIn, MeOut, TokenOut, UserOut};
 use crate::error::{ApiError, AuthErrors, BodyErrors, ErrorBody, InputErrors};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddr};
 use axum::Json;
 use axum::extract::State;
 use ventros_app::actor::Credential;
@@ -13,12 +13,15 @@ use ventros_app::usecases::{login, users};
 /// Log in with email and password
 ///
 /// Exchanges email and password for an access token (HS256 JWT). After repeated failures
-/// the account is locked for a while (429 with `Retry-After`).
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginIn, responses((status = 200, description = "Access token", body = TokenOut), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 429, description = "Too many failed logins for this account", body = ErrorBody), InputErrors, BodyErrors))]
+/// the account is locked for a while; logins are also limited per client address and in
+/// all (429 with `Retry-After`).
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginIn, responses((status = 200, description = "Access token", body = TokenOut), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 429, description = "Too many failed logins for this account, or too many logins from this address or in all", body = ErrorBody), InputErrors, BodyErrors))]
 pub async fn login(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     body: Result<ApiJson<LoginIn>, ApiError>,
 ) -> Result<Json<TokenOut>, ApiError> {
+    s.login_limits.check(addr)?;
     // Credentials with NUL match no account: the same answer as any wrong password.
     let ApiJson(b) = body.map_err(|e| match e {
         ApiError::NulCharacter { .. } => ApiError::App(ventros_app::AppError::Unauthorized),

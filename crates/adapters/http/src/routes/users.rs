@@ -21,6 +21,7 @@ pub async fn create(
     let u = users::create_user(
         s.store.as_ref(),
         s.clock.as_ref(),
+        s.auth.passwords.as_ref(),
         &p,
         CreateUser {
             email: b.email,

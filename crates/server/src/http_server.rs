@@ -4,11 +4,19 @@
 use crate::build_auth;
 use crate::config::Config;
 use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 use ventros_app::ports::{Clock, Store};
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
@@ -45,6 +53,7 @@ pub(crate) fn state(
         webhook_max_bytes: cfg.webhook_max_bytes,
         prometheus: crate::prometheus(),
         auth: Arc::new(build_auth(cfg)?),
+        body_read_timeout: Duration::from_secs(cfg.http_body_timeout_seconds),
         limiter: Arc::new(ventros_http::RateLimiter::new(
             cfg.rate_limit_per_minute,
             cfg.rate_limit_burst,
@@ -57,22 +66,90 @@ pub(crate) fn state(
     })
 }
 
-/// Serves `app` on `listener` until `stop` turns true, then finishes in-flight requests.
+/// Resolves once `stop` is true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// How long clients may take, and how many may be connected at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    /// To send a request's headers, counted from when the connection is ready for the next
+    /// request, so it is also how long an idle keep-alive connection is kept.
+    pub header_read: Duration,
+    /// Connections served at once; further ones wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    pub(crate) fn from(cfg: &Config) -> Self {
+        ConnectionLimits {
+            header_read: Duration::from_secs(cfg.http_header_timeout_seconds),
+            max_connections: cfg.http_max_connections as usize,
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `stop` turns true, then finishes in-flight requests
+/// (for at most 30 s). Each connection holds one of `limits.max_connections` permits; while
+/// none is free, nothing more is accepted.
 pub(crate) fn serve(
     listener: TcpListener,
     app: axum::Router,
     mut stop: watch::Receiver<bool>,
+    limits: ConnectionLimits,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
+        let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read);
+        let graceful = GracefulShutdown::new();
+        loop {
+            let permit = tokio::select! {
+                p = permits.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                _ = stopped(&mut stop) => break,
+            };
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                _ = stopped(&mut stop) => break,
+            };
+            let (stream, peer) = match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let svc = app
+                .clone()
+                .map_request(move |mut req: axum::extract::Request<Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc))
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // Timeouts and resets end here; they are the client's business.
+                let _ = conn.await;
+                drop(permit);
+            });
+        }
+        drop(listener);
+        if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
             .await
+            .is_err()
         {
-            tracing::error!(error = %e, "HTTP server failed");
+            tracing::warn!("connections still open 30 s after shutdown began; dropped");
         }
     })
 }

@@ -130,13 +130,15 @@ pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Resu
         if let (Some(listener), Some(local)) = (api, local) {
             addr = Some(local);
             let app = ventros_http::router(state.clone());
-            tasks.push(http_server::serve(listener, app, rx.clone()));
+            let limits = http_server::ConnectionLimits::from(cfg);
+            tasks.push(http_server::serve(listener, app, rx.clone(), limits));
         }
         if let Some(m) = &cfg.metrics_addr {
             let listener = http_server::bind(m, "VENTROS_METRICS_ADDR").await?;
             metrics_addr = Some(listener.local_addr()?);
             let app = ventros_http::metrics_router(state);
-            tasks.push(http_server::serve(listener, app, rx.clone()));
+            let limits = http_server::ConnectionLimits::from(cfg);
+            tasks.push(http_server::serve(listener, app, rx.clone(), limits));
         }
     }
     if roles.workers {

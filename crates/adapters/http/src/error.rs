@@ -18,6 +18,8 @@ pub enum ApiError {
     },
     /// A JSON body sent with another `Content-Type`.
     UnsupportedMediaType,
+    /// The body did not arrive within the body timeout.
+    RequestTimeout,
     /// A string (or key) with the NUL character, which PostgreSQL cannot store; refused on
     /// every backend alike.
     NulCharacter {
@@ -113,6 +115,12 @@ impl ApiError {
                 "payload_too_large",
                 format!("the body exceeds {limit} bytes"),
                 json!({"limit_bytes": limit}),
+            ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the body did not arrive in time".into(),
+                json!(null),
             ),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

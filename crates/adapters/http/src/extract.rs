@@ -65,26 +65,35 @@ fn find_nul(bytes: &[u8]) -> Option<String> {
     nul_at(&v, "").map(|p| if p.is_empty() { "body".into() } else { p })
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+/// Reads a whole body: over `limit` bytes is 413, not done within `within` is 408.
+pub async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    within: std::time::Duration,
+) -> Result<axum::body::Bytes, ApiError> {
+    match tokio::time::timeout(within, axum::body::to_bytes(body, limit)).await {
+        Err(_) => Err(ApiError::RequestTimeout),
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|c| c.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::BadJson(format!("cannot read body: {e}"))
+            })
+        }
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<crate::AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &crate::AppState) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = axum::body::to_bytes(req.into_body(), API_MAX_BODY)
-            .await
-            .map_err(|e| {
-                let too_large = std::error::Error::source(&e)
-                    .is_some_and(|c| c.is::<http_body_util::LengthLimitError>());
-                if too_large {
-                    ApiError::PayloadTooLarge {
-                        limit: API_MAX_BODY,
-                    }
-                } else {
-                    ApiError::BadJson(format!("cannot read body: {e}"))
-                }
-            })?;
+        let bytes = read_body(req.into_body(), API_MAX_BODY, state.body_read_timeout).await?;
         if let Some(field) = find_nul(&bytes) {
             return Err(ApiError::NulCharacter { field });
         }

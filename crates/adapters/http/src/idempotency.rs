@@ -43,9 +43,9 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         _ => return invalid("must be 1 to 255 visible ASCII characters, without spaces"),
     };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    let bytes = match crate::extract::read_body(body, MAX_BODY, s.body_read_timeout).await {
         Ok(b) => b,
-        Err(_) => return ApiError::PayloadTooLarge { limit: MAX_BODY }.into_response(),
+        Err(e) => return e.into_response(),
     };
     let mut h = Sha256::new();
     h.update(parts.method.as_str());

@@ -37,6 +37,8 @@ pub struct AppState {
     pub public_url: String,
     /// Largest accepted webhook body, in bytes.
     pub webhook_max_bytes: usize,
+    /// How long a client may take to send a whole body (408 after).
+    pub body_read_timeout: std::time::Duration,
     /// Renders the Prometheus text format for `/metrics`.
     pub prometheus: metrics_exporter_prometheus::PrometheusHandle,
     /// Access tokens and login throttling.

@@ -221,6 +221,9 @@ mod tests {
             "VENTROS_METRICS_ADDR",
             "VENTROS_PUBLIC_URL",
             "VENTROS_WEBHOOK_MAX_BYTES",
+            "VENTROS_HTTP_HEADER_TIMEOUT_SECONDS",
+            "VENTROS_HTTP_BODY_TIMEOUT_SECONDS",
+            "VENTROS_HTTP_MAX_CONNECTIONS",
             "VENTROS_LOG_FORMAT",
             "VENTROS_RELAY_BATCH",
             "VENTROS_JWT_SECRET",
@@ -256,6 +259,9 @@ mod tests {
             ("--relay-batch", "0"),
             ("--webhook-max-bytes", "10"),
             ("--db-max-connections", "0"),
+            ("--http-header-timeout-seconds", "0"),
+            ("--http-body-timeout-seconds", "0"),
+            ("--http-max-connections", "0"),
             ("--job-retention-hours", "0"),
         ] {
             let arg = format!("{flag}={bad}");

@@ -79,6 +79,34 @@ pub struct Config {
     /// Largest accepted WAHA webhook body in bytes, 1024 to 67108864 (larger gets 413).
     #[arg(long, env = "VENTROS_WEBHOOK_MAX_BYTES", default_value_t = 1024 * 1024, hide_env_values = true, value_parser = parse_body_limit)]
     pub webhook_max_bytes: usize,
+    /// Seconds a client has to send a request's headers, also how long an idle keep-alive
+    /// connection stays open; 1 to 300.
+    #[arg(
+        long,
+        env = "VENTROS_HTTP_HEADER_TIMEOUT_SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        default_value_t = 10,
+        hide_env_values = true
+    )]
+    pub http_header_timeout_seconds: u64,
+    /// Seconds a client has to send a whole request body (larger gets 408); 1 to 3600.
+    #[arg(
+        long,
+        env = "VENTROS_HTTP_BODY_TIMEOUT_SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=3_600),
+        default_value_t = 30,
+        hide_env_values = true
+    )]
+    pub http_body_timeout_seconds: u64,
+    /// Connections served at once per listener; more wait to be accepted. 1 to 100000.
+    #[arg(
+        long,
+        env = "VENTROS_HTTP_MAX_CONNECTIONS",
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        default_value_t = 1024,
+        hide_env_values = true
+    )]
+    pub http_max_connections: u32,
     /// Log format: `json` or `pretty`. Levels come from RUST_LOG (default `info`).
     #[arg(
         long,
@@ -188,6 +216,12 @@ impl fmt::Debug for Config {
             .field("metrics_addr", &self.metrics_addr)
             .field("public_url", &self.public_url)
             .field("webhook_max_bytes", &self.webhook_max_bytes)
+            .field(
+                "http_header_timeout_seconds",
+                &self.http_header_timeout_seconds,
+            )
+            .field("http_body_timeout_seconds", &self.http_body_timeout_seconds)
+            .field("http_max_connections", &self.http_max_connections)
             .field("log_format", &self.log_format)
             .field("relay_batch", &self.relay_batch)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
@@ -214,6 +248,9 @@ impl Config {
             metrics_addr: None,
             public_url: None,
             webhook_max_bytes: 1024 * 1024,
+            http_header_timeout_seconds: 10,
+            http_body_timeout_seconds: 30,
+            http_max_connections: 1024,
             log_format: "pretty".into(),
             relay_batch: 200,
             jwt_secret: None,

@@ -16,6 +16,7 @@ mod auth;
 mod backup;
 mod channels;
 mod cli;
+mod connections;
 mod contacts;
 mod conversations;
 mod correlation;

@@ -28,9 +28,7 @@ pub async fn receive(
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge { limit })?;
+    let bytes = crate::extract::read_body(body, limit, s.body_read_timeout).await?;
 
     let correlation_id = correlation(&parts.headers);
     let req = WebhookRequest {

@@ -9,7 +9,8 @@ use ventros_app::usecases::create_channel::{CreateChannel, create_channel};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_domain::ids::ChannelId;
 use ventros_domain::tenancy::Scope;
-use ventros_server::Storage;
+use ventros_server::config::Config;
+use ventros_server::{Roles, Running, Storage, start};
 use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 
@@ -88,6 +89,19 @@ impl Db {
             Db::Sqlite(s, _) => s.clone().into(),
             Db::Postgres(s, _) => s.clone().into(),
         }
+    }
+
+    /// Ventros' API (no workers) on this database, on a free local port.
+    pub async fn serve_http(&self, cfg: &Config) -> anyhow::Result<Running> {
+        start(
+            cfg,
+            self.storage(),
+            Roles {
+                http: true,
+                workers: false,
+            },
+        )
+        .await
     }
 
     pub async fn close(self) {

@@ -7,7 +7,6 @@ use anyhow::bail;
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 use ventros_server::config::Config;
-use ventros_server::{Roles, start};
 use ventros_waha::sample;
 
 fn phone_digits(i: usize, n: usize) -> String {
@@ -26,15 +25,7 @@ async fn measure_http(
     let store = db.store();
     let (_, channel) = tenant_and_channel(store.as_ref()).await?;
     let cfg = Config::for_database(&url, "127.0.0.1:0");
-    let running = start(
-        &cfg,
-        db.storage(),
-        Roles {
-            http: true,
-            workers: false,
-        },
-    )
-    .await?;
+    let running = db.serve_http(&cfg).await?;
     let endpoint = format!(
         "{}/webhooks/waha/{}",
         running.base_url(),

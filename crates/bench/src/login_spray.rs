@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Mutex;
 use ventros_server::config::Config;
-use ventros_server::{Roles, start};
 use ventros_waha::sample;
 
 /// Posts `n` distinct webhooks (ids offset by `from`) with `concurrency` clients.
@@ -66,15 +65,7 @@ pub async fn login_spray(
         cfg.login_per_minute_per_address = 1_000_000;
         cfg.login_per_minute = 1_000_000;
     }
-    let running = start(
-        &cfg,
-        db.storage(),
-        Roles {
-            http: true,
-            workers: false,
-        },
-    )
-    .await?;
+    let running = db.serve_http(&cfg).await?;
     let base = running.base_url();
     let endpoint = format!("{base}/webhooks/waha/{}", channel.channel_id);
     let client = reqwest::Client::new();

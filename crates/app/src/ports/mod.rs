@@ -18,6 +18,7 @@ mod pipeline_store;
 mod session_store;
 mod store;
 mod webhook_decoder;
+mod whatsapp;
 
 pub use access_store::{AccessStore, ApiKeyPrincipal, NewTenant};
 pub use channel_store::{ChannelStore, WebhookChannel};
@@ -36,3 +37,8 @@ pub use pipeline_store::PipelineStore;
 pub use session_store::SessionStore;
 pub use store::Store;
 pub use webhook_decoder::{DecodeError, WebhookDecoder};
+pub use whatsapp::{
+    ContactCard, ContactGateway, Downloaded, FileSource, GatewayError, GatewayMessage,
+    GatewayResult, GatewaySession, GatewayTarget, MessageGateway, Presence, SendBody, SendFile,
+    SendRequest, SessionGateway, WhatsAppGateway,
+};

@@ -110,6 +110,27 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::WahaSim(a) => {
+            init_logging("pretty", "info");
+            let engine = ventros_waha::sim::Engine::parse(&a.engine)
+                .with_context(|| format!("--engine {}: use NOWEB, GOWS or WEBJS", a.engine))?;
+            let cfg = ventros_waha::sim::SimConfig {
+                api_key: a.api_key,
+                engine,
+                session: a.session,
+                me: a.me,
+                webhooks: a.webhook,
+                hmac_key: a.hmac_key,
+                files_lifetime: std::time::Duration::from_secs(a.files_lifetime_seconds),
+                ..Default::default()
+            };
+            let served = ventros_waha::sim::Simulator::spawn(cfg, &a.addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", a.addr))?;
+            tracing::info!(addr = %served.addr, engine = engine.name(), "WAHA simulator listening");
+            ventros_server::shutdown_signal().await;
+            Ok(())
+        }
         Command::Backup { db, to } => {
             init_logging("pretty", "warn");
             ventros_server::backup::backup(&db, &to).await?;

@@ -6,6 +6,7 @@ mod decode;
 mod hmac_verify;
 mod payloads;
 pub mod sample;
+pub mod sim;
 
 pub use client::{ClientConfig, WahaClient, sent_message_id};
 pub use decode::WahaDecoder;

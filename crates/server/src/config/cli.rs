@@ -55,6 +55,10 @@ pub enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Run a WAHA simulator: WAHA's REST calls answered like the chosen engine, the echo and
+    /// acks of what is sent posted to the webhook, customers' messages on demand (`POST
+    /// /sim/inbound`). For trying Ventros without a phone; see docs/MESSAGING.md.
+    WahaSim(WahaSimArgs),
     /// Replace the SQLite database with a backup, once the backup passes SQLite's integrity
     /// check and its migrations are ones this build knows. Stop Ventros first.
     Restore {
@@ -64,6 +68,35 @@ pub enum Command {
         #[arg(long)]
         from: std::path::PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WahaSimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    /// The API key callers must send as X-Api-Key.
+    #[arg(long, default_value = "waha-key")]
+    pub api_key: String,
+    /// Whose answers to give: NOWEB, GOWS or WEBJS.
+    #[arg(long, default_value = "NOWEB")]
+    pub engine: String,
+    /// The session that exists (and is WORKING) at start.
+    #[arg(long, default_value = "default")]
+    pub session: String,
+    /// The account's own number, digits only.
+    #[arg(long, default_value = "15550000000")]
+    pub me: String,
+    /// A webhook URL the session posts every event to (repeatable); a channel's
+    /// `webhook_url`. Ventros can also write it itself (`POST /v1/channels/{id}/webhook`).
+    #[arg(long)]
+    pub webhook: Vec<String>,
+    /// The HMAC key those webhooks are signed with (the channel's `webhook_hmac_key`).
+    #[arg(long)]
+    pub hmac_key: Option<String>,
+    /// Seconds a media file stays downloadable (WAHA's default is 180).
+    #[arg(long, default_value_t = 180)]
+    pub files_lifetime_seconds: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -17,6 +17,12 @@ pub enum AppError {
     /// Well-formed input the API refuses for a reason other than a field's value.
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A channel failed its activation checks (each with its finding).
+    #[error("the channel is not ready")]
+    ChannelNotReady { checks: serde_json::Value },
+    /// The WhatsApp gateway refused or could not be reached.
+    #[error(transparent)]
+    Gateway(#[from] crate::ports::GatewayError),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("storage unavailable: {0}")]

@@ -12,6 +12,8 @@ pub const DEFAULT_SESSION_TIMEOUT_S: i64 = 1_800;
 pub const MIN_SESSION_TIMEOUT_S: i64 = 10;
 /// 30 days: longer inactivity is not one service episode (and keeps time arithmetic in range).
 pub const MAX_SESSION_TIMEOUT_S: i64 = 2_592_000;
+pub const DEFAULT_CONFIRM_TIMEOUT_S: i64 = 60;
+pub const DEFAULT_MAX_MESSAGES_PER_MINUTE: i64 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,9 +77,23 @@ pub struct Channel {
     /// A message group completes at this age even while messages keep coming.
     pub message_group_max_age_ms: i64,
     pub import_strategy: ImportStrategy,
+    /// Set when the channel passed its activation checks; only an active channel sends.
+    pub activated_at: Option<DateTime<Utc>>,
+    /// How long a send may stay unconfirmed (no echo, no ack) before WAHA is asked.
+    pub confirm_timeout_seconds: i64,
+    /// Messages that leave per minute; more wait their turn.
+    pub max_messages_per_minute: i64,
+    /// Sends look typed by a person: seen, typing for a while, then the message.
+    pub human_pacing: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Channel {
+    pub fn is_active(&self) -> bool {
+        self.activated_at.is_some() && self.deleted_at.is_none()
+    }
 }
 
 pub fn validate_base_url(url: &str) -> Result<String, DomainError> {
@@ -112,6 +128,26 @@ pub fn validate_session_timeout(s: i64) -> Result<i64, DomainError> {
         ));
     }
     Ok(s)
+}
+
+pub fn validate_confirm_timeout(s: i64) -> Result<i64, DomainError> {
+    if !(10..=3_600).contains(&s) {
+        return Err(DomainError::invalid(
+            "confirm_timeout_seconds",
+            "must be 10 to 3600",
+        ));
+    }
+    Ok(s)
+}
+
+pub fn validate_max_per_minute(n: i64) -> Result<i64, DomainError> {
+    if !(1..=1_000).contains(&n) {
+        return Err(DomainError::invalid(
+            "max_messages_per_minute",
+            "must be 1 to 1000",
+        ));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -84,10 +84,14 @@ pub enum EventType {
     PipelineCreated,
     #[serde(rename = "pipeline.updated")]
     PipelineUpdated,
+    #[serde(rename = "channel.activated")]
+    ChannelActivated,
+    #[serde(rename = "channel.deactivated")]
+    ChannelDeactivated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 38] = [
+    pub const ALL: [EventType; 40] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -126,6 +130,8 @@ impl EventType {
         EventType::ProjectCreated,
         EventType::PipelineCreated,
         EventType::PipelineUpdated,
+        EventType::ChannelActivated,
+        EventType::ChannelDeactivated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -168,6 +174,8 @@ impl EventType {
             EventType::ProjectCreated => "project.created",
             EventType::PipelineCreated => "pipeline.created",
             EventType::PipelineUpdated => "pipeline.updated",
+            EventType::ChannelActivated => "channel.activated",
+            EventType::ChannelDeactivated => "channel.deactivated",
         }
     }
 
@@ -204,7 +212,10 @@ impl EventType {
             | EventType::MessageEdited
             | EventType::MessageReactionChanged
             | EventType::PollVoteReceived => "message",
-            EventType::ChannelUpdated | EventType::ChannelDeleted => "channel",
+            EventType::ChannelUpdated
+            | EventType::ChannelDeleted
+            | EventType::ChannelActivated
+            | EventType::ChannelDeactivated => "channel",
             EventType::ContactDeleted => "contact",
             EventType::NoteAdded | EventType::NoteDeleted => "note",
             EventType::UserCreated | EventType::UserDisabled => "user",

@@ -45,9 +45,15 @@ pub(crate) fn state(
         }
         None => cfg.http_addr.clone(),
     });
+    let public_url_warning = public_url_warning(cfg.public_url.as_deref(), &public_url);
     Ok(AppState {
+        public_url_warning,
         store,
         decoder: Arc::new(WahaDecoder),
+        gateway: Arc::new(
+            ventros_waha::WahaClient::new(ventros_waha::ClientConfig::default())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
         clock,
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,
@@ -64,6 +70,27 @@ pub(crate) fn state(
         )),
         metrics_on_api: cfg.metrics_addr.is_none(),
     })
+}
+
+/// Why WAHA might not reach the webhook URLs built from `public_url`.
+fn public_url_warning(configured: Option<&str>, public_url: &str) -> Option<String> {
+    let host = reqwest::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let local = matches!(
+        host.as_str(),
+        "localhost" | "127.0.0.1" | "::1" | "[::1]" | "0.0.0.0"
+    ) || host.starts_with("127.");
+    match (configured, local) {
+        (None, _) => Some(format!(
+            "VENTROS_PUBLIC_URL is not set, so webhook_url uses {public_url}: WAHA must be able to reach it; set VENTROS_PUBLIC_URL to an address WAHA can reach"
+        )),
+        (Some(_), true) => Some(format!(
+            "VENTROS_PUBLIC_URL ({public_url}) names this machine only: WAHA on another host cannot reach webhook_url"
+        )),
+        (Some(_), false) => None,
+    }
 }
 
 /// Resolves once `stop` is true (or its sender is gone).

@@ -58,6 +58,14 @@ pub struct CreateChannelIn {
     /// 1000 to 3600000; default 120000.
     pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
+    /// Seconds a send may stay unconfirmed before WAHA is asked about it: 10 to 3600,
+    /// default 60.
+    pub confirm_timeout_seconds: Option<i64>,
+    /// Messages sent per minute at most (more wait their turn): 1 to 1000, default 20.
+    pub max_messages_per_minute: Option<i64>,
+    /// Before each send: seen, typing for a while in proportion to its length, then the
+    /// message. Default false.
+    pub human_pacing: Option<bool>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -79,18 +87,30 @@ pub struct ChannelOut {
     pub session_timeout_seconds: i64,
     pub message_group_max_age_ms: i64,
     pub import_strategy: String,
+    /// Whether the channel passed its activation checks (`POST …/activate`); only an active
+    /// channel sends.
+    pub active: bool,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub confirm_timeout_seconds: i64,
+    pub max_messages_per_minute: i64,
+    pub human_pacing: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// On creation: what may stop WAHA from reaching `webhook_url`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The URL WAHA must post a channel's events to.
+pub fn webhook_url(public_url: &str, id: ChannelId) -> String {
+    format!("{}/webhooks/waha/{id}", public_url.trim_end_matches('/'))
 }
 
 impl ChannelOut {
     pub fn new(c: Channel, public_url: &str) -> Self {
+        let active = c.is_active();
         ChannelOut {
-            webhook_url: format!(
-                "{}/webhooks/waha/{}",
-                public_url.trim_end_matches('/'),
-                c.id
-            ),
+            webhook_url: webhook_url(public_url, c.id),
             id: c.id,
             name: c.name,
             waha: WahaConfigOut {
@@ -103,8 +123,14 @@ impl ChannelOut {
             session_timeout_seconds: c.session_timeout_seconds,
             message_group_max_age_ms: c.message_group_max_age_ms,
             import_strategy: c.import_strategy.as_str().to_string(),
+            active,
+            activated_at: c.activated_at,
+            confirm_timeout_seconds: c.confirm_timeout_seconds,
+            max_messages_per_minute: c.max_messages_per_minute,
+            human_pacing: c.human_pacing,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            warnings: Vec::new(),
         }
     }
 }
@@ -132,6 +158,14 @@ pub struct UpdateChannelIn {
     /// 1000 to 3600000; default 120000.
     pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
+    /// Seconds a send may stay unconfirmed before WAHA is asked about it: 10 to 3600,
+    /// default 60.
+    pub confirm_timeout_seconds: Option<i64>,
+    /// Messages sent per minute at most (more wait their turn): 1 to 1000, default 20.
+    pub max_messages_per_minute: Option<i64>,
+    /// Before each send: seen, typing for a while in proportion to its length, then the
+    /// message. Default false.
+    pub human_pacing: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -145,10 +179,33 @@ pub struct UpdateWahaIn {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChannelStatusOut {
     pub id: ChannelId,
-    /// WAHA session status: `WORKING`, `SCAN_QR_CODE`, `STARTING`, `STOPPED`, `FAILED` or
-    /// `UNKNOWN` until WAHA reports one.
+    /// WAHA session status: `WORKING`, `SCAN_QR_CODE`, `STARTING`, `STOPPED`, `FAILED`, as
+    /// WAHA answered just now, or when it could not be asked (`live: false`) the status it
+    /// last reported by webhook (`UNKNOWN` before any).
     pub status: String,
+    /// Whether `status` comes from asking WAHA just now.
+    pub live: bool,
+    /// Why WAHA could not be asked, when it could not.
+    pub error: Option<String>,
+    /// The status WAHA last reported by webhook, and when the channel last changed.
+    pub reported_status: String,
     pub updated_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+/// The outcome of `POST /v1/channels/{id}/activate`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActivationOut {
+    /// `active`.
+    pub status: &'static str,
+    pub checks: Vec<ventros_app::usecases::channel_activation::Check>,
+    pub channel: ChannelOut,
+}
+
+/// The webhook written into the WAHA session (`hmac.key` masked).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookWrittenOut {
+    pub webhook: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

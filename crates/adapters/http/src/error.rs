@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use ventros_app::AppError;
+use ventros_app::ports::GatewayError;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -79,6 +80,31 @@ impl ApiError {
                     message.clone(),
                     json!(null),
                 ),
+                AppError::ChannelNotReady { checks } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "channel_not_ready",
+                    "the channel's WAHA session is not ready; see details.checks".into(),
+                    json!({"checks": checks}),
+                ),
+                AppError::Gateway(g) => match g {
+                    GatewayError::Refused {
+                        status,
+                        code,
+                        message,
+                        ..
+                    } => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "gateway_refused",
+                        format!("WAHA refused: {message}"),
+                        json!({"gateway_status": status, "gateway_code": code}),
+                    ),
+                    GatewayError::Unreachable(why) | GatewayError::Unknown(why) => (
+                        StatusCode::BAD_GATEWAY,
+                        "gateway_unavailable",
+                        format!("WAHA did not answer usefully: {why}"),
+                        json!(null),
+                    ),
+                },
                 AppError::RateLimited { retry_after_secs } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",

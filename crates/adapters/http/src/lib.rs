@@ -32,9 +32,14 @@ pub use rate_limit::RateLimiter;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub decoder: Arc<dyn WebhookDecoder>,
+    /// WAHA, for the calls a request makes itself (activation checks, QR, live status).
+    pub gateway: Arc<dyn ventros_app::ports::WhatsAppGateway>,
     pub clock: Arc<dyn Clock>,
     /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
     pub public_url: String,
+    /// Set when `public_url` was not configured or names this machine only, so WAHA on
+    /// another host could not reach the webhook.
+    pub public_url_warning: Option<String>,
     /// Largest accepted webhook body, in bytes.
     pub webhook_max_bytes: usize,
     /// How long a client may take to send a whole body (408 after).

@@ -17,7 +17,7 @@ use ventros_domain::tenancy::Scope;
 #[async_trait]
 impl ChannelStore for DbStore {
     async fn insert_channel(&self, c: &Channel, event: &EventEnvelope) -> AppResult<()> {
-        let q = sqlx::query(AssertSqlSafe(format!("INSERT INTO channels ({CHANNEL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")))
+        let q = sqlx::query(AssertSqlSafe(format!("INSERT INTO channels ({CHANNEL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)")))
             .bind(c.id.0)
             .bind(c.tenant_id.0)
             .bind(c.project_id.0)
@@ -33,7 +33,11 @@ impl ChannelStore for DbStore {
             .bind(c.import_strategy.as_str())
             .bind(Ts(c.created_at))
             .bind(Ts(c.updated_at))
-            .bind(c.deleted_at.map(Ts));
+            .bind(c.deleted_at.map(Ts))
+            .bind(c.activated_at.map(Ts))
+            .bind(c.confirm_timeout_seconds)
+            .bind(c.max_messages_per_minute)
+            .bind(c.human_pacing);
         self.write_with_events(c.tenant_id, q, std::slice::from_ref(event), c.created_at)
             .await?;
         Ok(())
@@ -54,7 +58,7 @@ impl ChannelStore for DbStore {
     }
 
     async fn update_channel(&self, c: &Channel, events: &[EventEnvelope]) -> AppResult<()> {
-        let q = sqlx::query("UPDATE channels SET name = $1, waha_base_url = $2, waha_api_key = $3, waha_session = $4, webhook_hmac_key = $5, debounce_timeout_ms = $6, session_timeout_seconds = $7, message_group_max_age_ms = $8, import_strategy = $9, updated_at = $10 WHERE tenant_id = $11 AND project_id = $12 AND id = $13 AND deleted_at IS NULL")
+        let q = sqlx::query("UPDATE channels SET name = $1, waha_base_url = $2, waha_api_key = $3, waha_session = $4, webhook_hmac_key = $5, debounce_timeout_ms = $6, session_timeout_seconds = $7, message_group_max_age_ms = $8, import_strategy = $9, updated_at = $10, confirm_timeout_seconds = $14, max_messages_per_minute = $15, human_pacing = $16 WHERE tenant_id = $11 AND project_id = $12 AND id = $13 AND deleted_at IS NULL")
             .bind(&c.name)
             .bind(&c.waha_base_url)
             .bind(c.waha_api_key.expose().to_string())
@@ -67,7 +71,10 @@ impl ChannelStore for DbStore {
             .bind(Ts(c.updated_at))
             .bind(c.tenant_id.0)
             .bind(c.project_id.0)
-            .bind(c.id.0);
+            .bind(c.id.0)
+            .bind(c.confirm_timeout_seconds)
+            .bind(c.max_messages_per_minute)
+            .bind(c.human_pacing);
         self.write_with_events(c.tenant_id, q, events, c.updated_at)
             .await?;
         Ok(())
@@ -87,6 +94,30 @@ impl ChannelStore for DbStore {
             .bind(id.0);
         Ok(self
             .write_with_events(scope.tenant_id, q, std::slice::from_ref(event), at)
+            .await?
+            > 0)
+    }
+
+    async fn set_channel_activated(
+        &self,
+        scope: Scope,
+        id: ChannelId,
+        activated_at: Option<DateTime<Utc>>,
+        event: &EventEnvelope,
+    ) -> AppResult<bool> {
+        let q = sqlx::query("UPDATE channels SET activated_at = $1, updated_at = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND deleted_at IS NULL")
+            .bind(activated_at.map(Ts))
+            .bind(Ts(event.occurred_at))
+            .bind(scope.tenant_id.0)
+            .bind(scope.project_id.0)
+            .bind(id.0);
+        Ok(self
+            .write_with_events(
+                scope.tenant_id,
+                q,
+                std::slice::from_ref(event),
+                event.occurred_at,
+            )
             .await?
             > 0)
     }

@@ -60,7 +60,7 @@ pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, message_group_max_age_ms, import_strategy, created_at, updated_at, deleted_at";
+pub const CHANNEL_COLS: &str = "id, tenant_id, project_id, name, waha_base_url, waha_api_key, waha_session, webhook_hmac_key, status, debounce_timeout_ms, session_timeout_seconds, message_group_max_age_ms, import_strategy, created_at, updated_at, deleted_at, activated_at, confirm_timeout_seconds, max_messages_per_minute, human_pacing";
 
 pub fn channel(r: &DbRow) -> R<Channel> {
     let strategy: String = r.try_get("import_strategy")?;
@@ -81,6 +81,10 @@ pub fn channel(r: &DbRow) -> R<Channel> {
         message_group_max_age_ms: r.try_get("message_group_max_age_ms")?,
         import_strategy: ImportStrategy::parse(&strategy)
             .map_err(|e| decode_err("import_strategy", e))?,
+        activated_at: opt_at(r, "activated_at")?,
+        confirm_timeout_seconds: r.try_get("confirm_timeout_seconds")?,
+        max_messages_per_minute: r.try_get("max_messages_per_minute")?,
+        human_pacing: r.try_get("human_pacing")?,
         created_at: at(r, "created_at")?,
         updated_at: at(r, "updated_at")?,
         deleted_at: opt_at(r, "deleted_at")?,

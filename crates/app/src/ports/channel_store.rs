@@ -36,6 +36,15 @@ pub trait ChannelStore: Send + Sync {
         at: DateTime<Utc>,
         event: &EventEnvelope,
     ) -> AppResult<bool>;
+    /// Sets (or with `None` clears) the channel's activation; `false` when it is deleted or
+    /// missing.
+    async fn set_channel_activated(
+        &self,
+        scope: Scope,
+        id: ChannelId,
+        activated_at: Option<DateTime<Utc>>,
+        event: &EventEnvelope,
+    ) -> AppResult<bool>;
     /// Looks up a live channel by id across tenants, for the inbound webhook.
     async fn webhook_channel(&self, id: ChannelId) -> AppResult<Option<WebhookChannel>>;
 }

@@ -2,8 +2,9 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{ChannelStore, Clock};
 use ventros_domain::channel::{
-    Channel, DEFAULT_DEBOUNCE_MS, DEFAULT_SESSION_TIMEOUT_S, ImportStrategy, validate_base_url,
-    validate_debounce, validate_session_timeout,
+    Channel, DEFAULT_CONFIRM_TIMEOUT_S, DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_MESSAGES_PER_MINUTE,
+    DEFAULT_SESSION_TIMEOUT_S, ImportStrategy, validate_base_url, validate_confirm_timeout,
+    validate_debounce, validate_max_per_minute, validate_session_timeout,
 };
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ChannelId;
@@ -22,6 +23,9 @@ pub struct CreateChannel {
     pub session_timeout_seconds: Option<i64>,
     pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
+    pub confirm_timeout_seconds: Option<i64>,
+    pub max_messages_per_minute: Option<i64>,
+    pub human_pacing: Option<bool>,
 }
 
 pub async fn create_channel(
@@ -58,6 +62,16 @@ pub async fn create_channel(
                 .unwrap_or(ventros_domain::message_group::DEFAULT_MAX_AGE_MS),
         )?,
         import_strategy: ImportStrategy::parse(cmd.import_strategy.as_deref().unwrap_or("none"))?,
+        activated_at: None,
+        confirm_timeout_seconds: validate_confirm_timeout(
+            cmd.confirm_timeout_seconds
+                .unwrap_or(DEFAULT_CONFIRM_TIMEOUT_S),
+        )?,
+        max_messages_per_minute: validate_max_per_minute(
+            cmd.max_messages_per_minute
+                .unwrap_or(DEFAULT_MAX_MESSAGES_PER_MINUTE),
+        )?,
+        human_pacing: cmd.human_pacing.unwrap_or(false),
         created_at: now,
         updated_at: now,
         deleted_at: None,
@@ -81,6 +95,10 @@ pub(crate) fn channel_payload(c: &Channel) -> serde_json::Value {
         "debounce_timeout_ms": c.debounce_timeout_ms,
         "session_timeout_seconds": c.session_timeout_seconds,
         "message_group_max_age_ms": c.message_group_max_age_ms,
+        "confirm_timeout_seconds": c.confirm_timeout_seconds,
+        "max_messages_per_minute": c.max_messages_per_minute,
+        "human_pacing": c.human_pacing,
+        "active": c.is_active(),
     })
 }
 

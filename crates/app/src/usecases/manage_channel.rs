@@ -9,7 +9,8 @@ use crate::usecases::create_channel::{
 };
 use serde_json::json;
 use ventros_domain::channel::{
-    Channel, ImportStrategy, validate_base_url, validate_debounce, validate_session_timeout,
+    Channel, ImportStrategy, validate_base_url, validate_confirm_timeout, validate_debounce,
+    validate_max_per_minute, validate_session_timeout,
 };
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ChannelId;
@@ -29,6 +30,9 @@ pub struct ChannelPatch {
     pub session_timeout_seconds: Option<i64>,
     pub message_group_max_age_ms: Option<i64>,
     pub import_strategy: Option<String>,
+    pub confirm_timeout_seconds: Option<i64>,
+    pub max_messages_per_minute: Option<i64>,
+    pub human_pacing: Option<bool>,
 }
 
 pub async fn get_channel(
@@ -98,6 +102,18 @@ pub async fn update_channel(
     if let Some(v) = p.import_strategy {
         c.import_strategy = ImportStrategy::parse(&v)?;
         changed.push("import_strategy");
+    }
+    if let Some(v) = p.confirm_timeout_seconds {
+        c.confirm_timeout_seconds = validate_confirm_timeout(v)?;
+        changed.push("confirm_timeout_seconds");
+    }
+    if let Some(v) = p.max_messages_per_minute {
+        c.max_messages_per_minute = validate_max_per_minute(v)?;
+        changed.push("max_messages_per_minute");
+    }
+    if let Some(v) = p.human_pacing {
+        c.human_pacing = v;
+        changed.push("human_pacing");
     }
     if changed.is_empty() {
         return Ok(c);

@@ -1,6 +1,7 @@
 pub mod agents;
 pub mod api_keys;
 pub mod authenticate;
+pub mod channel_activation;
 pub mod contacts;
 pub mod create_channel;
 pub mod create_tenant;

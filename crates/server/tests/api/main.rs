@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod activation;
 mod agents;
 mod api_keys;
 mod auth;

@@ -44,9 +44,20 @@ pub struct Agent {
     pub name: String,
     /// Set for human agents only.
     pub user_id: Option<UserId>,
+    /// Set for the bot an API key sends as.
+    pub api_key_id: Option<crate::ids::ApiKeyId>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Whom an agent stands for, to find the one that sends for a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentOwner {
+    User(UserId),
+    ApiKey(crate::ids::ApiKeyId),
+    /// Ventros itself: the project's first system agent.
+    System,
 }
 
 /// A human agent must name its user; bots and the system must not.

@@ -88,10 +88,16 @@ pub enum EventType {
     ChannelActivated,
     #[serde(rename = "channel.deactivated")]
     ChannelDeactivated,
+    #[serde(rename = "message.queued")]
+    MessageQueued,
+    #[serde(rename = "message.confirmed")]
+    MessageConfirmed,
+    #[serde(rename = "message.failed")]
+    MessageFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 40] = [
+    pub const ALL: [EventType; 43] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -132,6 +138,9 @@ impl EventType {
         EventType::PipelineUpdated,
         EventType::ChannelActivated,
         EventType::ChannelDeactivated,
+        EventType::MessageQueued,
+        EventType::MessageConfirmed,
+        EventType::MessageFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -176,6 +185,9 @@ impl EventType {
             EventType::PipelineUpdated => "pipeline.updated",
             EventType::ChannelActivated => "channel.activated",
             EventType::ChannelDeactivated => "channel.deactivated",
+            EventType::MessageQueued => "message.queued",
+            EventType::MessageConfirmed => "message.confirmed",
+            EventType::MessageFailed => "message.failed",
         }
     }
 
@@ -211,7 +223,10 @@ impl EventType {
             | EventType::MessageDeleted
             | EventType::MessageEdited
             | EventType::MessageReactionChanged
-            | EventType::PollVoteReceived => "message",
+            | EventType::PollVoteReceived
+            | EventType::MessageQueued
+            | EventType::MessageConfirmed
+            | EventType::MessageFailed => "message",
             EventType::ChannelUpdated
             | EventType::ChannelDeleted
             | EventType::ChannelActivated

@@ -12,6 +12,7 @@ pub mod message;
 pub mod message_group;
 pub mod metrics;
 pub mod note;
+pub mod outbound;
 pub mod phone;
 pub mod pipeline;
 pub mod rbac;

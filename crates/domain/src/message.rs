@@ -233,6 +233,12 @@ pub struct Message {
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub reactions: serde_json::Value,
+    /// The agent (human or bot) who sent it through Ventros.
+    pub agent_id: Option<crate::ids::AgentId>,
+    /// When WhatsApp confirmed a send through Ventros (echo, ack, or WAHA asked).
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Why a send through Ventros failed.
+    pub failure: Option<crate::outbound::SendFailure>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct MetricMessage {
     pub at: DateTime<Utc>,
     pub sender: SenderKind,
+    /// Who wrote it, when it was sent through Ventros; otherwise the agent on duty is
+    /// credited.
+    pub agent: Option<(AgentId, AgentKind)>,
 }
 
 /// What the computation needs of one assignment interval.
@@ -155,6 +158,11 @@ fn responder(s: SenderKind) -> Option<Responder> {
     }
 }
 
+/// Who a reply is credited to: its author when known, else the agent on duty.
+fn author(m: &MetricMessage, intervals: &[MetricInterval]) -> Option<(AgentId, AgentKind)> {
+    m.agent.or_else(|| on_duty(intervals, m.at))
+}
+
 /// The agent on duty at `t`: the latest-starting interval that covers it.
 fn on_duty(intervals: &[MetricInterval], t: DateTime<Utc>) -> Option<(AgentId, AgentKind)> {
     intervals
@@ -218,12 +226,12 @@ pub fn compute(
         match initiated_by {
             Some(Initiator::Contact) => {
                 agent_first = Some(secs(c.at, r.at));
-                first_agent = on_duty(intervals, r.at).map(|a| a.0);
+                first_agent = author(r, intervals).map(|a| a.0);
                 first_by = responder(r.sender);
             }
             Some(Initiator::Agent) => {
                 contact_first = Some(secs(r.at, c.at));
-                first_agent = on_duty(intervals, r.at).map(|a| a.0);
+                first_agent = author(r, intervals).map(|a| a.0);
                 first_by = responder(r.sender);
             }
             None => {}
@@ -244,7 +252,7 @@ pub fn compute(
                         answered_at: m.at,
                         seconds: secs(since, m.at),
                         responder: by,
-                        agent_id: on_duty(intervals, m.at).map(|a| a.0),
+                        agent_id: author(m, intervals).map(|a| a.0),
                     });
                 }
             }
@@ -273,7 +281,7 @@ pub fn compute(
     }
     for m in &speaking {
         if responder(m.sender).is_some()
-            && let Some((id, kind)) = on_duty(intervals, m.at)
+            && let Some((id, kind)) = author(m, intervals)
         {
             let i = credit(&mut agents, id, kind);
             agents[i].replies += 1;
@@ -345,7 +353,11 @@ mod tests {
             .unwrap_or_default()
     }
     fn m(s: i64, sender: SenderKind) -> MetricMessage {
-        MetricMessage { at: t(s), sender }
+        MetricMessage {
+            at: t(s),
+            sender,
+            agent: None,
+        }
     }
 
     #[test]

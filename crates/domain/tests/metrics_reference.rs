@@ -119,7 +119,11 @@ proptest! {
         let msgs: Vec<MetricMessage> = c
             .messages
             .iter()
-            .map(|(s, k)| MetricMessage { at: t(*s), sender: *k })
+            .map(|(s, k)| MetricMessage {
+                at: t(*s),
+                sender: *k,
+                agent: None,
+            })
             .collect();
         let got = compute(&msgs, &intervals(&c, &agents), t(c.end));
 

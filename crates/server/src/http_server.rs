@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
-use ventros_app::ports::{Clock, Store};
+use ventros_app::ports::{Clock, Store, WhatsAppGateway};
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 
@@ -31,6 +31,7 @@ pub(crate) async fn bind(addr: &str, variable: &str) -> anyhow::Result<TcpListen
 pub(crate) fn state(
     cfg: &Config,
     store: Arc<dyn Store>,
+    gateway: Arc<dyn WhatsAppGateway>,
     clock: Arc<dyn Clock>,
     api: Option<SocketAddr>,
 ) -> anyhow::Result<AppState> {
@@ -50,10 +51,7 @@ pub(crate) fn state(
         public_url_warning,
         store,
         decoder: Arc::new(WahaDecoder),
-        gateway: Arc::new(
-            ventros_waha::WahaClient::new(ventros_waha::ClientConfig::default())
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        ),
+        gateway,
         clock,
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,

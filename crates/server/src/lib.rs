@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use ventros_app::login_throttle::LoginThrottle;
-use ventros_app::ports::{Clock, Store, SystemClock};
+use ventros_app::ports::{Clock, Store, SystemClock, WhatsAppGateway};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
 use ventros_workers::{
@@ -78,10 +78,26 @@ pub fn build_relay(storage: &Storage, clock: Arc<dyn Clock>, cfg: &Config) -> Ou
     .woken_by(storage.outbox_signal.clone())
 }
 
+/// The WhatsApp gateway client every channel is reached through.
+pub fn build_gateway(cfg: &Config) -> anyhow::Result<Arc<dyn WhatsAppGateway>> {
+    let client = ventros_waha::WahaClient::new(ventros_waha::ClientConfig {
+        request_timeout: std::time::Duration::from_secs(cfg.waha_timeout_seconds),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(client))
+}
+
 /// The job runner with every handler Ventros has.
-pub fn build_job_runner(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> JobRunner {
+pub fn build_job_runner(
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn WhatsAppGateway>,
+    clock: Arc<dyn Clock>,
+) -> JobRunner {
+    let sends = ventros_app::usecases::send_handlers(store.clone(), gateway, clock.clone());
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
+        .chain(sends)
         .fold(
             JobRunner::new(store, clock, JobRunnerConfig::default()),
             JobRunner::handle,
@@ -113,10 +129,24 @@ pub fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
 
 /// Starts Ventros on an opened store.
 pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Result<Running> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    start_on(cfg, storage, roles, Arc::new(SystemClock)).await
+}
+
+/// Starts Ventros on an opened store, telling time by `clock`.
+pub async fn start_on(
+    cfg: &Config,
+    storage: Storage,
+    roles: Roles,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Running> {
     let relay = Arc::new(build_relay(&storage, clock.clone(), cfg));
     let store = storage.store;
-    let jobs = Arc::new(build_job_runner(store.clone(), clock.clone()));
+    let gateway = build_gateway(cfg)?;
+    let jobs = Arc::new(build_job_runner(
+        store.clone(),
+        gateway.clone(),
+        clock.clone(),
+    ));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let (mut addr, mut metrics_addr) = (None, None);
@@ -126,7 +156,7 @@ pub async fn start(cfg: &Config, storage: Storage, roles: Roles) -> anyhow::Resu
             false => None,
         };
         let local = api.as_ref().map(|l| l.local_addr()).transpose()?;
-        let state = http_server::state(cfg, store.clone(), clock.clone(), local)?;
+        let state = http_server::state(cfg, store.clone(), gateway.clone(), clock.clone(), local)?;
         if let (Some(listener), Some(local)) = (api, local) {
             addr = Some(local);
             let app = ventros_http::router(state.clone());

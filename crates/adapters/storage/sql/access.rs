@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Page, PageRequest};
 use ventros_app::ports::{AccessStore, ApiKeyPrincipal, NewTenant};
-use ventros_domain::agent::Agent;
+use ventros_domain::agent::{Agent, AgentOwner};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{AgentId, ApiKeyId, ProjectId, TenantId, UserId};
 use ventros_domain::tenancy::{ApiKey, Project, Scope, User};
@@ -221,7 +221,7 @@ impl AccessStore for DbStore {
 
     async fn insert_agent(&self, a: &Agent, event: &EventEnvelope) -> AppResult<()> {
         let q = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO agents ({AGENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO agents ({AGENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         )))
         .bind(a.id.0)
         .bind(a.tenant_id.0)
@@ -229,6 +229,7 @@ impl AccessStore for DbStore {
         .bind(a.kind.as_str())
         .bind(&a.name)
         .bind(a.user_id.map(|u| u.0))
+        .bind(a.api_key_id.map(|k| k.0))
         .bind(a.active)
         .bind(Ts(a.created_at))
         .bind(Ts(a.updated_at));
@@ -253,6 +254,17 @@ impl AccessStore for DbStore {
 
     async fn get_agent(&self, scope: Scope, id: AgentId) -> AppResult<Option<Agent>> {
         let mut q = by_id_in(AGENT_COLS, "agents", scope, id.0);
+        self.one(scope.tenant_id, q.build(), rows::agent).await
+    }
+
+    async fn find_agent(&self, scope: Scope, owner: AgentOwner) -> AppResult<Option<Agent>> {
+        let mut q = select_in(AGENT_COLS, "agents", scope);
+        match owner {
+            AgentOwner::User(u) => q.push(" AND user_id = ").push_bind(u.0),
+            AgentOwner::ApiKey(k) => q.push(" AND api_key_id = ").push_bind(k.0),
+            AgentOwner::System => q.push(" AND kind = 'system'"),
+        };
+        q.push(" ORDER BY created_at, id LIMIT 1");
         self.one(scope.tenant_id, q.build(), rows::agent).await
     }
 

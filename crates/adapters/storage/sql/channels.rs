@@ -103,14 +103,16 @@ impl ChannelStore for DbStore {
         scope: Scope,
         id: ChannelId,
         activated_at: Option<DateTime<Utc>>,
+        status: Option<&str>,
         event: &EventEnvelope,
     ) -> AppResult<bool> {
-        let q = sqlx::query("UPDATE channels SET activated_at = $1, updated_at = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND deleted_at IS NULL")
+        let q = sqlx::query("UPDATE channels SET activated_at = $1, status = COALESCE($6, status), updated_at = $2 WHERE tenant_id = $3 AND project_id = $4 AND id = $5 AND deleted_at IS NULL")
             .bind(activated_at.map(Ts))
             .bind(Ts(event.occurred_at))
             .bind(scope.tenant_id.0)
             .bind(scope.project_id.0)
-            .bind(id.0);
+            .bind(id.0)
+            .bind(status);
         Ok(self
             .write_with_events(
                 scope.tenant_id,

@@ -7,6 +7,7 @@ use crate::sql::contacts::insert_contact_row;
 use crate::sql::rows::{
     self, CHAT_COLS, CONTACT_COLS, JOB_COLS, MESSAGE_COLS, MESSAGE_REF_COLS, SESSION_COLS, enum_str,
 };
+use crate::sql::sends;
 use crate::sql::sessions::{EndIf, end_session_row};
 use crate::sql::{Ts, db_err, insert_events};
 use async_trait::async_trait;
@@ -21,8 +22,9 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, PipelineId, SessionId};
 use ventros_domain::job::Job;
-use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::message::{ContentType, DeliveryStatus, Message};
 use ventros_domain::message_group::MessageGroup;
+use ventros_domain::outbound::OutboundSend;
 use ventros_domain::session::{Session, SessionTouch};
 
 #[async_trait]
@@ -225,7 +227,7 @@ impl IngestTx for DbIngestTx {
 
     async fn insert_message(&mut self, m: &Message) -> AppResult<bool> {
         let n = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO messages ({MESSAGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING"
+            "INSERT INTO messages ({MESSAGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT DO NOTHING"
         )))
         .bind(m.id.0)
         .bind(m.tenant_id.0)
@@ -254,6 +256,9 @@ impl IngestTx for DbIngestTx {
         .bind(m.edited_at.map(Ts))
         .bind(m.deleted_at.map(Ts))
         .bind(Json(&m.reactions))
+        .bind(m.agent_id.map(|a| a.0))
+        .bind(m.confirmed_at.map(Ts))
+        .bind(m.failure.as_ref().map(Json))
         .execute(self.conn()?)
         .await
         .map_err(db_err)?
@@ -575,6 +580,71 @@ impl IngestTx for DbIngestTx {
     ) -> AppResult<bool> {
         let (scope, cond) = (self.scope, EndIf::Unchanged(last_message_at));
         end_session_row(self.conn()?, scope, session, cond, ended_at, reason).await
+    }
+
+    async fn get_message(&mut self, id: MessageId) -> AppResult<Option<Message>> {
+        let scope = self.scope;
+        sends::get_message(self.conn()?, scope, id).await
+    }
+
+    async fn update_outbound_message(&mut self, m: &Message) -> AppResult<()> {
+        sends::update_outbound_message(self.conn()?, m).await
+    }
+
+    async fn contact_pipeline(
+        &mut self,
+        contact: ventros_domain::ids::ContactId,
+    ) -> AppResult<Option<PipelineId>> {
+        let t = self.scope.tenant_id;
+        let row = sqlx::query("SELECT pipeline_id FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(t.0)
+            .bind(contact.0)
+            .fetch_optional(self.conn()?)
+            .await
+            .map_err(db_err)?;
+        Ok(row
+            .map(|r| r.try_get::<Option<Uuid>, _>(0))
+            .transpose()
+            .map_err(db_err)?
+            .flatten()
+            .map(Into::into))
+    }
+
+    async fn insert_send(&mut self, s: &OutboundSend) -> AppResult<()> {
+        sends::insert_send(self.conn()?, s).await
+    }
+
+    async fn get_send(&mut self, message: MessageId) -> AppResult<Option<OutboundSend>> {
+        let scope = self.scope;
+        sends::get_send(self.conn()?, scope, message).await
+    }
+
+    async fn update_send(&mut self, s: &OutboundSend) -> AppResult<()> {
+        sends::update_send(self.conn()?, s).await
+    }
+
+    async fn find_send_for_echo(
+        &mut self,
+        chat: ChatId,
+        content_type: ContentType,
+        body: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> AppResult<Option<MessageId>> {
+        let scope = self.scope;
+        sends::find_send_for_echo(self.conn()?, scope, chat, content_type, body, since).await
+    }
+
+    async fn earlier_unsent_in_chat(&mut self, s: &OutboundSend) -> AppResult<bool> {
+        sends::earlier_unsent_in_chat(self.conn()?, s).await
+    }
+
+    async fn sent_since(
+        &mut self,
+        channel: ChannelId,
+        since: DateTime<Utc>,
+    ) -> AppResult<(i64, Option<DateTime<Utc>>)> {
+        let scope = self.scope;
+        sends::sent_since(self.conn()?, scope, channel, since).await
     }
 
     async fn pending_job(&mut self, key: &str) -> AppResult<Option<Job>> {

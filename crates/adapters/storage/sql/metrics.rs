@@ -2,7 +2,7 @@
 
 use crate::dialect::{DbStore, cross_tenant};
 use crate::sql::rows::{self, SESSION_COLS};
-use crate::sql::{Ts, db_err, select, select_in};
+use crate::sql::{Ts, db_err, select_in};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -13,7 +13,7 @@ use ventros_app::ports::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
 use ventros_domain::agent::AgentKind;
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, SessionId};
-use ventros_domain::message::SenderKind;
+use ventros_domain::message::{DeliveryStatus, SenderKind};
 use ventros_domain::metrics::{MetricInterval, MetricMessage, SessionMetrics};
 use ventros_domain::session::Session;
 use ventros_domain::tenancy::Scope;
@@ -28,15 +28,37 @@ fn decode<T: serde::de::DeserializeOwned>(col: &str, s: String) -> Result<T, sql
 #[async_trait]
 impl MetricsStore for DbStore {
     async fn metric_inputs(&self, scope: Scope, id: SessionId) -> AppResult<MetricInputs> {
-        let mut q = select("sent_at, sender_kind", "messages", scope.tenant_id);
-        q.push(" AND session_id = ")
+        // Outbound messages count once WhatsApp accepted them: not while queued, not failed.
+        let mut q = QueryBuilder::new(
+            "SELECT m.sent_at, m.sender_kind, m.agent_id, g.kind AS agent_kind FROM messages m
+             LEFT JOIN agents g ON g.tenant_id = m.tenant_id AND g.id = m.agent_id
+             WHERE m.tenant_id = ",
+        );
+        q.push_bind(scope.tenant_id.0)
+            .push(" AND m.session_id = ")
             .push_bind(id.0)
-            .push(" ORDER BY sent_at, id");
+            .push(" AND (m.direction = 'inbound' OR m.status >= ")
+            .push_bind(DeliveryStatus::Sent.rank())
+            .push(") ORDER BY m.sent_at, m.id");
         let messages = self
             .all(scope.tenant_id, q.build(), |r| {
+                let agent = match (
+                    r.try_get::<Option<uuid::Uuid>, _>("agent_id")?,
+                    r.try_get::<Option<String>, _>("agent_kind")?,
+                ) {
+                    (Some(id), Some(kind)) => Some((
+                        id.into(),
+                        AgentKind::parse(&kind).map_err(|e| sqlx::Error::ColumnDecode {
+                            index: "agent_kind".into(),
+                            source: e.to_string().into(),
+                        })?,
+                    )),
+                    _ => None,
+                };
                 Ok(MetricMessage {
                     at: rows::at(r, "sent_at")?,
                     sender: decode::<SenderKind>("sender_kind", r.try_get("sender_kind")?)?,
+                    agent,
                 })
             })
             .await?;

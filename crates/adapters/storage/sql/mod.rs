@@ -32,6 +32,7 @@ pub(crate) mod operations;
 pub(crate) mod outbox;
 pub(crate) mod pipelines;
 pub(crate) mod rows;
+pub(crate) mod sends;
 pub(crate) mod sessions;
 
 use crate::dialect::{BACKEND, Db, DbArgs, DbConn, DbRow, DbStore};

@@ -24,7 +24,7 @@ use ventros_domain::session::{Assignment, Session, SessionStatus};
 use ventros_domain::tenancy::{ApiKey, Project, Role, Scope, User};
 use ventros_domain::timeline::ContactEvent;
 
-fn decode_err(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
+pub(crate) fn decode_err(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
         index: col.into(),
         source: e.to_string().into(),
@@ -169,7 +169,7 @@ pub fn session(r: &DbRow) -> R<Session> {
     })
 }
 
-pub const MESSAGE_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, session_id, contact_id, direction, sender_kind, sender_wa_id, content_type, body, media, location, vcards, reply_to, reply_to_message_id, status, provider_id, from_me, raw_id, imported, sent_at, created_at, edited_at, deleted_at, reactions";
+pub const MESSAGE_COLS: &str = "id, tenant_id, project_id, channel_id, chat_id, session_id, contact_id, direction, sender_kind, sender_wa_id, content_type, body, media, location, vcards, reply_to, reply_to_message_id, status, provider_id, from_me, raw_id, imported, sent_at, created_at, edited_at, deleted_at, reactions, agent_id, confirmed_at, failure";
 
 pub fn message(r: &DbRow) -> R<Message> {
     Ok(Message {
@@ -202,6 +202,9 @@ pub fn message(r: &DbRow) -> R<Message> {
         edited_at: opt_at(r, "edited_at")?,
         deleted_at: opt_at(r, "deleted_at")?,
         reactions: json(r, "reactions")?,
+        agent_id: r.try_get::<Option<Uuid>, _>("agent_id")?.map(Into::into),
+        confirmed_at: opt_at(r, "confirmed_at")?,
+        failure: opt_json(r, "failure")?,
     })
 }
 
@@ -288,7 +291,7 @@ pub fn project(r: &DbRow) -> R<Project> {
 }
 
 pub const AGENT_COLS: &str =
-    "id, tenant_id, project_id, kind, name, user_id, active, created_at, updated_at";
+    "id, tenant_id, project_id, kind, name, user_id, api_key_id, active, created_at, updated_at";
 
 pub fn agent(r: &DbRow) -> R<Agent> {
     let kind: String = r.try_get("kind")?;
@@ -299,6 +302,7 @@ pub fn agent(r: &DbRow) -> R<Agent> {
         kind: AgentKind::parse(&kind).map_err(|e| decode_err("kind", e))?,
         name: r.try_get("name")?,
         user_id: r.try_get::<Option<Uuid>, _>("user_id")?.map(Into::into),
+        api_key_id: r.try_get::<Option<Uuid>, _>("api_key_id")?.map(Into::into),
         active: r.try_get("active")?,
         created_at: at(r, "created_at")?,
         updated_at: at(r, "updated_at")?,

@@ -66,4 +66,10 @@ pub trait AccessStore: Send + Sync {
     async fn update_agent(&self, a: &Agent, event: &EventEnvelope) -> AppResult<()>;
     async fn get_agent(&self, scope: Scope, id: AgentId) -> AppResult<Option<Agent>>;
     async fn list_agents(&self, scope: Scope, page: PageRequest) -> AppResult<Page<Agent>>;
+    /// The agent that stands for this user, API key or Ventros itself in the project.
+    async fn find_agent(
+        &self,
+        scope: Scope,
+        owner: ventros_domain::agent::AgentOwner,
+    ) -> AppResult<Option<Agent>>;
 }

@@ -36,13 +36,14 @@ pub trait ChannelStore: Send + Sync {
         at: DateTime<Utc>,
         event: &EventEnvelope,
     ) -> AppResult<bool>;
-    /// Sets (or with `None` clears) the channel's activation; `false` when it is deleted or
-    /// missing.
+    /// Sets (or with `None` clears) the channel's activation, with the session status
+    /// seen meanwhile when there is one; `false` when it is deleted or missing.
     async fn set_channel_activated(
         &self,
         scope: Scope,
         id: ChannelId,
         activated_at: Option<DateTime<Utc>>,
+        status: Option<&str>,
         event: &EventEnvelope,
     ) -> AppResult<bool>;
     /// Looks up a live channel by id across tenants, for the inbound webhook.

@@ -43,6 +43,30 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system's time moved forward by what a test tells it: the app runs on real time, and
+/// a test jumps past a timer instead of waiting for it.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(Mutex<Duration>);
+
+impl ShiftedClock {
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut d) = self.0.lock() {
+            *d += by;
+        }
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let shift = self
+            .0
+            .lock()
+            .map(|d| *d)
+            .unwrap_or_else(|p| *p.into_inner());
+        SystemClock.now() + shift
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
 use ventros_domain::message::{DeliveryStatus, Message};
 use ventros_domain::message_group::MessageGroup;
+use ventros_domain::outbound::OutboundSend;
 use ventros_domain::session::{Session, SessionTouch};
 use ventros_domain::tenancy::Scope;
 
@@ -165,6 +166,38 @@ pub trait IngestTx: Send {
         &mut self,
         pipeline: ventros_domain::ids::PipelineId,
     ) -> AppResult<Option<i64>>;
+    /// The whole message, by Ventros id.
+    async fn get_message(&mut self, id: MessageId) -> AppResult<Option<Message>>;
+    /// Writes what sending changes on an outbound message: its WhatsApp ids, status,
+    /// session, `sent_at`, `confirmed_at` and `failure`.
+    async fn update_outbound_message(&mut self, m: &Message) -> AppResult<()>;
+    /// The pipeline of a contact, if it is in one.
+    async fn contact_pipeline(
+        &mut self,
+        contact: ventros_domain::ids::ContactId,
+    ) -> AppResult<Option<ventros_domain::ids::PipelineId>>;
+    async fn insert_send(&mut self, s: &OutboundSend) -> AppResult<()>;
+    /// The send saga's row of a message (locked for this transaction where the backend
+    /// can).
+    async fn get_send(&mut self, message: MessageId) -> AppResult<Option<OutboundSend>>;
+    async fn update_send(&mut self, s: &OutboundSend) -> AppResult<()>;
+    /// A send of this chat whose WhatsApp id is still unknown, handed to WAHA since `since`,
+    /// with this content type and body: what an echo without a known id belongs to.
+    async fn find_send_for_echo(
+        &mut self,
+        chat: ChatId,
+        content_type: ventros_domain::message::ContentType,
+        body: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> AppResult<Option<MessageId>>;
+    /// Whether a send of the same chat queued before this one has not left yet.
+    async fn earlier_unsent_in_chat(&mut self, s: &OutboundSend) -> AppResult<bool>;
+    /// Sends of the channel accepted by WAHA since `since`: how many, and the earliest time.
+    async fn sent_since(
+        &mut self,
+        channel: ChannelId,
+        since: DateTime<Utc>,
+    ) -> AppResult<(i64, Option<DateTime<Utc>>)>;
     /// The live (pending) job under `key` in this tenant, if there is one.
     async fn pending_job(&mut self, key: &str) -> AppResult<Option<ventros_domain::job::Job>>;
     /// Arms a job in this transaction (see `JobStore::arm_job`).

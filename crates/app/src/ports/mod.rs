@@ -22,7 +22,7 @@ mod whatsapp;
 
 pub use access_store::{AccessStore, ApiKeyPrincipal, NewTenant};
 pub use channel_store::{ChannelStore, WebhookChannel};
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock};
 pub use conversation_store::{ConversationFilter, ConversationStore, MessageFilter};
 pub use crm_store::{ContactEventFilter, ContactFilter, CrmStore, NoteFilter, SortKey};
 pub use events::{EventConsumer, EventPublisher};

@@ -244,7 +244,7 @@ pub async fn activate_channel(
             channel_payload(&c),
         );
         if !store
-            .set_channel_activated(actor.scope, c.id, Some(now), &event)
+            .set_channel_activated(actor.scope, c.id, Some(now), Some("WORKING"), &event)
             .await?
         {
             return Err(AppError::NotFound("channel"));
@@ -271,7 +271,7 @@ pub async fn deactivate_channel(
             channel_payload(&c),
         );
         if !store
-            .set_channel_activated(actor.scope, c.id, None, &event)
+            .set_channel_activated(actor.scope, c.id, None, None, &event)
             .await?
         {
             return Err(AppError::NotFound("channel"));

@@ -15,6 +15,8 @@ pub mod pipelines;
 pub mod projects;
 pub mod read_models;
 pub mod reports;
+pub mod send_message;
+pub mod send_saga;
 pub mod session_lifecycle;
 pub mod session_metrics;
 pub mod session_timeout;
@@ -22,7 +24,7 @@ pub mod users;
 
 mod events;
 
-use crate::ports::{Clock, JobHandler, Store};
+use crate::ports::{Clock, JobHandler, MessageGateway, Store};
 use std::sync::Arc;
 
 /// Every job handler Ventros has: session timeouts, session metrics, message groups.
@@ -38,4 +40,18 @@ pub fn job_handlers(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Vec<Arc<dyn
         }),
         Arc::new(message_groups::MessageGroupHandler { store, clock }),
     ]
+}
+
+/// The send saga's handlers, which talk to the WhatsApp gateway.
+pub fn send_handlers(
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn MessageGateway>,
+    clock: Arc<dyn Clock>,
+) -> Vec<Arc<dyn JobHandler>> {
+    let send = Arc::new(send_saga::SendHandler {
+        store,
+        gateway,
+        clock,
+    });
+    vec![send.clone(), Arc::new(send_saga::ConfirmHandler(send))]
 }

@@ -267,6 +267,7 @@ mod tests {
             "VENTROS_LOGIN_PER_MINUTE_PER_ADDRESS",
             "VENTROS_LOGIN_PER_MINUTE",
             "VENTROS_JOB_RETENTION_HOURS",
+            "VENTROS_WAHA_TIMEOUT_SECONDS",
             "VENTROS_ADMIN_PASSWORD",
         ] {
             assert!(help.contains(env), "{env} missing from --help:\n{help}");

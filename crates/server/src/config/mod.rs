@@ -192,6 +192,16 @@ pub struct Config {
         hide_env_values = true
     )]
     pub job_retention_hours: u32,
+    /// Seconds a WAHA call may take before its outcome counts as unknown (a send is then
+    /// looked up before any retry); 1 to 300.
+    #[arg(
+        long,
+        env = "VENTROS_WAHA_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        hide_env_values = true
+    )]
+    pub waha_timeout_seconds: u64,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -235,6 +245,7 @@ impl fmt::Debug for Config {
             )
             .field("login_per_minute", &self.login_per_minute)
             .field("job_retention_hours", &self.job_retention_hours)
+            .field("waha_timeout_seconds", &self.waha_timeout_seconds)
             .finish()
     }
 }
@@ -261,6 +272,7 @@ impl Config {
             login_per_minute_per_address: 20,
             login_per_minute: 300,
             job_retention_hours: 168,
+            waha_timeout_seconds: 30,
         }
     }
 }

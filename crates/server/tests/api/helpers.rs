@@ -5,10 +5,10 @@
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use ventros_app::ports::{Store, SystemClock};
+use ventros_app::ports::{ShiftedClock, Store, SystemClock};
 use ventros_app::usecases::create_tenant::{CreateTenant, create_tenant};
 use ventros_server::config::Config;
-use ventros_server::{Roles, Running, Storage, start};
+use ventros_server::{Roles, Running, Storage, start_on};
 use ventros_storage_postgres::{PgStore, TestDatabase, provision_test_database};
 use ventros_storage_sqlite::SqliteStore;
 use ventros_testkit::TempDir;
@@ -27,6 +27,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub store: Arc<dyn Store>,
+    /// The app's clock: real time, moved forward by `advance`.
+    clock: Arc<ShiftedClock>,
     backing: Backing,
 }
 
@@ -89,15 +91,18 @@ impl TestApp {
         cfg.rate_limit_burst = 10_000;
         cfg.login_per_minute_per_address = 100_000;
         cfg.login_per_minute = 100_000;
+        cfg.waha_timeout_seconds = 2;
         configure(&mut cfg);
         let store = storage.store.clone();
-        let running = start(
+        let clock = Arc::new(ShiftedClock::default());
+        let running = start_on(
             &cfg,
             storage,
             Roles {
                 http: true,
                 workers: false,
             },
+            clock.clone(),
         )
         .await
         .unwrap();
@@ -106,6 +111,7 @@ impl TestApp {
             running: Some(running),
             client: Client::new(),
             store,
+            clock,
             backing,
         }
     }
@@ -117,6 +123,11 @@ impl TestApp {
     /// `http://…` of `/metrics`' own listener, when it has one.
     pub fn metrics_base(&self) -> Option<String> {
         self.running().metrics_addr.map(|a| format!("http://{a}"))
+    }
+
+    /// Moves the app's time forward (timers fall due; nothing sleeps).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
     }
 
     /// The job runner, for tests to run due jobs with.

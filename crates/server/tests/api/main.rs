@@ -33,6 +33,7 @@ mod process;
 mod projects;
 mod rbac;
 mod reports;
+mod sending;
 mod sessions;
 mod tenancy;
 mod users;

@@ -146,6 +146,9 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
             let body = match (method, prefix) {
                 ("post", _) if path.ends_with("/notes") => Some(json!({"body": "probe"})),
                 ("post", _) if path.ends_with("/close") => Some(json!({"reason": "probe"})),
+                ("post", _) if path.ends_with("/messages") => {
+                    Some(json!({"type": "text", "text": "probe"}))
+                }
                 ("post", _) if path.ends_with("/assign") => Some(json!({"agent_id": null})),
                 ("post", _) if path.ends_with("/transfer") => {
                     Some(json!({"to_agent_id": uuid::Uuid::now_v7()}))

@@ -12,6 +12,7 @@ mod notes;
 mod pipelines;
 mod projects;
 mod reports;
+mod sending;
 mod session_actions;
 mod users;
 mod webhooks;
@@ -70,7 +71,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(notes::delete))
         .routes(routes!(conversations::list_chats))
         .routes(routes!(conversations::get_chat))
-        .routes(routes!(conversations::chat_messages))
+        .routes(routes!(conversations::chat_messages, sending::send_to_chat))
         .routes(routes!(conversations::list_messages))
         .routes(routes!(conversations::get_message))
         .routes(routes!(conversations::list_sessions))

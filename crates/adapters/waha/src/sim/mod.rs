@@ -79,6 +79,9 @@ pub enum Fault {
     TimeoutAfterSend,
     /// Nothing is sent and the answer only comes after `slow_answer`.
     TimeoutBeforeSend,
+    /// The send is answered as accepted, but the message never reaches WhatsApp: no echo,
+    /// no acks, and looking it up finds nothing.
+    Lost,
 }
 
 #[derive(Debug, Clone)]

@@ -91,7 +91,7 @@ async fn send(
             tokio::time::sleep(sim.cfg.slow_answer).await;
             return StatusCode::GATEWAY_TIMEOUT.into_response();
         }
-        Some(Fault::TimeoutAfterSend) | None => {}
+        Some(Fault::TimeoutAfterSend | Fault::Lost) | None => {}
     }
     let reserved = body
         .get("id")
@@ -112,9 +112,12 @@ async fn send(
         request,
         timestamp: now_secs(),
         ack: 1,
-        deleted: false,
+        deleted: fault == Some(Fault::Lost),
     };
-    let echo = sim.lock().echo;
+    let echo = match fault {
+        Some(Fault::Lost) => EchoTiming::Never,
+        _ => sim.lock().echo,
+    };
     sim.lock().sent.push(sent.clone());
     let payload = echo_payload(&sim, &sent);
     match echo {

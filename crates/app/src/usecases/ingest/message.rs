@@ -27,15 +27,21 @@ impl Ingest<'_, '_, '_> {
             ));
         };
         let from_me = m.key.from_me.unwrap_or(m.from_me);
-        if self
+        let at = m.at.unwrap_or(fallback_at);
+        if let Some(seen) = self
             .tx
             .find_message(self.channel_id(), Some(from_me), &m.key.raw_id)
             .await?
-            .is_some()
         {
+            // The echo of a send through Ventros confirms it; anything else seen is a copy.
+            if from_me && self.confirm_send(seen.id, at).await? {
+                return Ok(IngestOutcome::Processed);
+            }
             return Ok(IngestOutcome::Duplicate);
         }
-        let at = m.at.unwrap_or(fallback_at);
+        if from_me && m.via_api && self.attach_echo(&m, at).await? {
+            return Ok(IngestOutcome::Processed);
+        }
         // Who the conversation is with, and who wrote this message.
         let push = if from_me { None } else { m.push_name.clone() };
         let (chat_contact, sender) = match kind {
@@ -128,33 +134,16 @@ impl Ingest<'_, '_, '_> {
             edited_at: None,
             deleted_at: None,
             reactions: json!({}),
+            agent_id: None,
+            confirmed_at: None,
+            failure: None,
         };
         if !self.tx.insert_message(&message).await? {
             // Lost a race with a concurrent delivery of the same message.
             return Ok(IngestOutcome::Duplicate);
         }
-        let touch = SessionTouch::of(direction, sender_kind, at);
-        self.tx.touch_session(session.id, chat.id, &touch).await?;
-        // Every message re-arms the session's inactivity timer, in this transaction, with the
-        // timeout of the chat contact's pipeline when it overrides the channel's.
-        let mut touched = session.clone();
-        touch.apply(&mut touched);
-        let timeout = session_timeout_in(
-            &mut *self.tx,
-            self.channel.session_timeout_seconds,
-            chat_contact.as_ref().and_then(|c| c.pipeline_id),
-        )
-        .await?;
-        self.tx
-            .arm_job(&SessionTimeout::job(&touched, timeout, self.now))
-            .await?;
-        match sender_kind {
-            SenderKind::Contact => self.join_message_group(&message).await?,
-            SenderKind::Agent | SenderKind::PhoneApp => {
-                self.supersede_message_group(&message).await?
-            }
-            SenderKind::Bot | SenderKind::System => {}
-        }
+        let pipeline = chat_contact.as_ref().and_then(|c| c.pipeline_id);
+        self.count_in_session(&session, &message, pipeline).await?;
         let t = if direction == Direction::Inbound {
             EventType::MessageReceived
         } else {
@@ -162,6 +151,40 @@ impl Ingest<'_, '_, '_> {
         };
         self.em.emit(t, message.id.0, message_payload(&message));
         Ok(IngestOutcome::Processed)
+    }
+
+    /// The session's counters, its inactivity timer (re-armed with the timeout of the chat
+    /// contact's pipeline when that overrides the channel's) and the chat's message group,
+    /// for a message that now counts, in this transaction.
+    pub(super) async fn count_in_session(
+        &mut self,
+        session: &Session,
+        message: &Message,
+        pipeline: Option<ventros_domain::ids::PipelineId>,
+    ) -> AppResult<()> {
+        let touch = SessionTouch::of(message.direction, message.sender_kind, message.sent_at);
+        self.tx
+            .touch_session(session.id, message.chat_id, &touch)
+            .await?;
+        let mut touched = session.clone();
+        touch.apply(&mut touched);
+        let timeout = session_timeout_in(
+            &mut *self.tx,
+            self.channel.session_timeout_seconds,
+            pipeline,
+        )
+        .await?;
+        self.tx
+            .arm_job(&SessionTimeout::job(&touched, timeout, self.now))
+            .await?;
+        match message.sender_kind {
+            SenderKind::Contact => self.join_message_group(message).await?,
+            SenderKind::Agent | SenderKind::PhoneApp => {
+                self.supersede_message_group(message).await?
+            }
+            SenderKind::Bot | SenderKind::System => {}
+        }
+        Ok(())
     }
 
     pub(super) async fn find_reply_target(

@@ -21,7 +21,16 @@ impl Ingest<'_, '_, '_> {
             .find_message(self.channel_id(), Some(from_me), raw_id)
             .await?
         {
-            Some(m) => {
+            Some(mut m) => {
+                // An ack of a send through Ventros confirms it, as its echo would.
+                if from_me
+                    && status >= DeliveryStatus::Sent
+                    && self.confirm_send(m.id, self.now).await?
+                    && let Some(now) = self.tx.get_message(m.id).await?
+                {
+                    m.status = now.status;
+                    m.session_id = now.session_id;
+                }
                 let next = m.status.advance(status);
                 if next == m.status {
                     return Ok(IngestOutcome::Ignored(format!(

@@ -10,8 +10,12 @@ mod group;
 mod message;
 mod message_changes;
 mod message_group;
+mod outbound;
 mod receive;
 
+pub use outbound::{
+    QueueSend, SendView, Step, orphan_channel, queue_send, record, send_view, webhook_channel,
+};
 pub use receive::{ReceiveError, Received, WebhookRequest, receive_webhook};
 
 use crate::error::AppResult;

@@ -3,16 +3,22 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{AccessStore, ChannelStore, Clock, ConversationStore, IngestStore};
+use crate::page::PageRequest;
+use crate::ports::{
+    AccessStore, ChannelStore, Clock, ContactGateway, ConversationFilter, ConversationStore,
+    CrmStore, IngestStore,
+};
 use crate::usecases::agents::sending_agent;
-use crate::usecases::ingest::{QueueSend, queue_send};
+use crate::usecases::channel_activation::target;
+use crate::usecases::ingest::{ChatRef, QueueSend, queue_send};
 use ventros_domain::channel::Channel;
-use ventros_domain::chat::Chat;
-use ventros_domain::ids::{ChannelId, ChatId, MessageId};
+use ventros_domain::chat::{Chat, ChatKind};
+use ventros_domain::ids::{ChannelId, ChatId, ContactId, MessageId};
 use ventros_domain::message::Message;
 use ventros_domain::outbound::OutboundContent;
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::Scope;
+use ventros_domain::wa_id::Jid;
 
 /// What a caller asks to send, and what it answers.
 #[derive(Debug, Clone)]
@@ -61,21 +67,143 @@ where
         .get_chat(actor.scope, chat_id)
         .await?
         .ok_or(AppError::NotFound("chat"))?;
-    send_in(store, clock, actor, &chat, out).await
+    let channel = sending_channel(store, actor.scope, chat.channel_id).await?;
+    let reply_to = reply_target(store, actor, &chat, out.reply_to).await?;
+    queue(
+        store,
+        clock,
+        actor,
+        &channel,
+        ChatRef::Chat(&chat),
+        out.content,
+        reply_to,
+    )
+    .await
 }
 
-pub(crate) async fn send_in<S>(
+/// Starts (or continues) a contact's individual chat on a channel: WAHA says which WhatsApp
+/// chat the contact's number is (Brazil's 9th digit), or that it is not on WhatsApp.
+pub async fn send_to_contact<S>(
     store: &S,
+    gateway: &dyn ContactGateway,
     clock: &dyn Clock,
     actor: &Actor,
-    chat: &Chat,
+    contact_id: ContactId,
+    channel_id: ChannelId,
     out: Outgoing,
 ) -> AppResult<Message>
 where
-    S: AccessStore + ChannelStore + ConversationStore + IngestStore + ?Sized,
+    S: AccessStore + ChannelStore + ConversationStore + CrmStore + IngestStore + ?Sized,
 {
-    let channel = sending_channel(store, actor.scope, chat.channel_id).await?;
-    let reply_to = match out.reply_to {
+    actor.require(Permission::MessagesSend)?;
+    out.content.validate()?;
+    let contact = store
+        .get_contact(actor.scope, contact_id)
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    let channel = match store.get_channel(actor.scope, channel_id).await? {
+        Some(c) => c,
+        None => {
+            return Err(AppError::validation(
+                "channel_id",
+                "no such channel in this project",
+            ));
+        }
+    };
+    let channel = sending_channel(store, actor.scope, channel.id).await?;
+    // A chat WhatsApp already has with the contact goes on; WAHA is asked only for a new one.
+    let filter = ConversationFilter {
+        contact_id: Some(contact.id),
+        channel_id: Some(channel.id),
+        ..Default::default()
+    };
+    let known = store
+        .list_chats(actor.scope, &filter, PageRequest::first(50))
+        .await?
+        .data
+        .into_iter()
+        .find(|c| c.kind == ChatKind::Individual);
+    if let Some(chat) = known {
+        let reply_to = reply_target(store, actor, &chat, out.reply_to).await?;
+        return queue(
+            store,
+            clock,
+            actor,
+            &channel,
+            ChatRef::Chat(&chat),
+            out.content,
+            reply_to,
+        )
+        .await;
+    }
+    if out.reply_to.is_some() {
+        return Err(AppError::validation(
+            "reply_to",
+            "must be a message of this chat",
+        ));
+    }
+    let Some(phone) = &contact.phone else {
+        return Err(AppError::Unprocessable {
+            code: "contact_without_phone",
+            message: "the contact has no phone number to reach on WhatsApp".into(),
+        });
+    };
+    let chat_id = gateway
+        .check_exists(&target(&channel), phone.digits())
+        .await
+        .map_err(AppError::Gateway)?
+        .ok_or_else(|| AppError::Unprocessable {
+            code: "not_on_whatsapp",
+            message: format!("{} is not on WhatsApp", phone.as_str()),
+        })?;
+    let jid = Jid::parse(&chat_id)
+        .map_err(|_| AppError::internal("WAHA named a chat id that is not a WhatsApp id"))?;
+    let chat = ChatRef::Contact {
+        contact: &contact,
+        wa_chat_id: &jid,
+    };
+    queue(store, clock, actor, &channel, chat, out.content, None).await
+}
+
+async fn queue<S>(
+    store: &S,
+    clock: &dyn Clock,
+    actor: &Actor,
+    channel: &Channel,
+    chat: ChatRef<'_>,
+    content: OutboundContent,
+    reply_to: Option<(MessageId, String)>,
+) -> AppResult<Message>
+where
+    S: AccessStore + IngestStore + ?Sized,
+{
+    let agent = sending_agent(store, clock, actor).await?;
+    queue_send(
+        store,
+        clock.now(),
+        QueueSend {
+            channel,
+            chat,
+            agent: &agent,
+            content,
+            reply_to,
+        },
+        &actor.ctx,
+    )
+    .await
+}
+
+/// The message replied to, checked to be of the chat, with its WhatsApp id.
+async fn reply_target<S>(
+    store: &S,
+    actor: &Actor,
+    chat: &Chat,
+    reply_to: Option<MessageId>,
+) -> AppResult<Option<(MessageId, String)>>
+where
+    S: ConversationStore + ?Sized,
+{
+    let reply_to = match reply_to {
         None => None,
         Some(id) => {
             let m = store
@@ -94,18 +222,5 @@ where
             Some((id, m.provider_id))
         }
     };
-    let agent = sending_agent(store, clock, actor).await?;
-    queue_send(
-        store,
-        clock.now(),
-        QueueSend {
-            channel: &channel,
-            chat,
-            agent: &agent,
-            content: out.content,
-            reply_to,
-        },
-        &actor.ctx,
-    )
-    .await
+    Ok(reply_to)
 }

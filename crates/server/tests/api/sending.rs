@@ -23,6 +23,8 @@ both_backends!(
     an_inactive_channel_a_foreign_reply_and_bad_content_are_refused,
     an_agents_send_is_a_reply_credited_to_that_agent,
     a_session_leaving_working_holds_sends_until_it_is_back,
+    a_contact_is_reached_on_the_chat_whatsapp_names,
+    a_number_not_on_whatsapp_is_refused_and_a_known_chat_goes_on,
 );
 
 /// An active channel on a simulator of `engine`, with a chat a customer opened.
@@ -57,16 +59,7 @@ pub async fn line(app: &TestApp, tenant: &str, engine: Engine) -> Line {
             .await;
         assert_eq!(s, StatusCode::OK, "{step}: {v}");
     }
-    let posted: Value = app
-        .client
-        .post(format!("{}/sim/inbound", sim.base_url()))
-        .json(&json!({"from": "5511977776666", "text": "Do you deliver on Sundays?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let posted = inbound(&sim, "5511977776666", "Do you deliver on Sundays?").await;
     assert_eq!(posted["webhook_statuses"], json!([200]), "{posted}");
     let chats = app
         .list(&format!("/v1/chats?channel_id={channel}"), &key)
@@ -78,6 +71,19 @@ pub async fn line(app: &TestApp, tenant: &str, engine: Engine) -> Line {
         key,
         channel,
     }
+}
+
+/// A customer's message, through the simulator's webhook.
+pub async fn inbound(sim: &Served, from: &str, text: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/sim/inbound", sim.base_url()))
+        .json(&json!({"from": from, "text": text}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 pub async fn send(app: &TestApp, l: &Line, body: Value) -> Value {
@@ -615,4 +621,112 @@ async fn a_session_leaving_working_holds_sends_until_it_is_back(app: &TestApp) {
     app.advance(Duration::seconds(16));
     run_jobs(app).await;
     assert!(confirmed(&message(app, &l, &id(&m)).await));
+}
+
+async fn a_contact_is_reached_on_the_chat_whatsapp_names(app: &TestApp) {
+    let l = line(app, "acme", Engine::Noweb).await;
+    let (s, c) = app
+        .post(
+            "/v1/contacts",
+            &l.key,
+            json!({"name": "Bia", "phone": "+55 21 98888-7777"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let path = format!("/v1/contacts/{}/messages", id(&c));
+    let body = json!({"channel_id": l.channel, "type": "text", "text": "Your order shipped"});
+    let (s, m) = app.post(&path, &l.key, body.clone()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{m}");
+    let chat_id = m["chat_id"].as_str().unwrap();
+    let chat = app
+        .ok(Method::GET, &format!("/v1/chats/{chat_id}"), &l.key, None)
+        .await;
+    assert_eq!(
+        chat["wa_chat_id"], "552188887777@c.us",
+        "WhatsApp's own id: {chat}"
+    );
+    assert_eq!(chat["contact_id"], c["id"]);
+    run_jobs(app).await;
+    assert!(confirmed(&message(app, &l, &id(&m)).await));
+    assert_eq!(l.sim.sim.sent()[0].chat_id, "552188887777@c.us");
+    let (_, again) = app.post(&path, &l.key, body).await;
+    assert_eq!(again["chat_id"], m["chat_id"], "the chat goes on");
+    run_jobs(app).await;
+    // The customer answers the session the agent started.
+    // (WhatsApp times are whole seconds: the answer comes a few seconds later.)
+    let later = chrono::Utc::now().timestamp() + 5;
+    let posted: Value = reqwest::Client::new()
+        .post(format!("{}/sim/inbound", l.sim.base_url()))
+        .json(&json!({"from": "552188887777", "text": "Thanks!", "timestamp": later}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["webhook_statuses"], json!([200]), "{posted}");
+    let sid = m["session_id"].as_str().unwrap();
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/v1/sessions/{sid}/close"),
+            Some(&l.key),
+            Some(json!({"reason": "resolved"})),
+        )
+        .await;
+    assert!(s.is_success());
+    run_jobs(app).await;
+    let session = app
+        .ok(Method::GET, &format!("/v1/sessions/{sid}"), &l.key, None)
+        .await;
+    assert_eq!(session["metrics"]["initiated_by"], "agent", "{session}");
+    assert!(session["metrics"]["contact_first_response_seconds"].is_number());
+}
+
+async fn a_number_not_on_whatsapp_is_refused_and_a_known_chat_goes_on(app: &TestApp) {
+    let l = line(app, "acme", Engine::Noweb).await;
+    let (_, c) = app
+        .post(
+            "/v1/contacts",
+            &l.key,
+            json!({"name": "Nobody", "phone": "+1 555 010 9999"}),
+        )
+        .await;
+    let absent: reqwest::Response = app
+        .client
+        .post(format!("{}/sim/absent", l.sim.base_url()))
+        .json(&json!({"phone": "15550109999"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(absent.status().is_success());
+    let (s, v) = app
+        .post(
+            &format!("/v1/contacts/{}/messages", id(&c)),
+            &l.key,
+            json!({"channel_id": l.channel, "type": "text", "text": "hello"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), Some("not_on_whatsapp"));
+    let chats = app
+        .list(&format!("/v1/chats?contact_id={}", id(&c)), &l.key)
+        .await;
+    assert!(chats.is_empty(), "nothing stored");
+    // The customer who wrote first is answered on the chat they wrote from.
+    let chat = app
+        .ok(Method::GET, &format!("/v1/chats/{}", l.chat), &l.key, None)
+        .await;
+    let (s, m) = app
+        .post(
+            &format!(
+                "/v1/contacts/{}/messages",
+                chat["contact_id"].as_str().unwrap()
+            ),
+            &l.key,
+            json!({"channel_id": l.channel, "type": "text", "text": "Yes we do"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{m}");
+    assert_eq!(m["chat_id"], json!(l.chat));
 }

@@ -147,7 +147,13 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
                 ("post", _) if path.ends_with("/notes") => Some(json!({"body": "probe"})),
                 ("post", _) if path.ends_with("/close") => Some(json!({"reason": "probe"})),
                 ("post", _) if path.ends_with("/messages") => {
-                    Some(json!({"type": "text", "text": "probe"}))
+                    Some(json!({"channel_id": a.conv.channel, "type": "text", "text": "probe"}))
+                        .map(|mut b| {
+                            if prefix == "chats" {
+                                b.as_object_mut().unwrap().remove("channel_id");
+                            }
+                            b
+                        })
                 }
                 ("post", _) if path.ends_with("/assign") => Some(json!({"agent_id": null})),
                 ("post", _) if path.ends_with("/transfer") => {

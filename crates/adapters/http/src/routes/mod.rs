@@ -65,7 +65,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(contacts::bulk_tags))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(contacts::timeline))
-        .routes(routes!(contacts::messages))
+        .routes(routes!(contacts::messages, sending::send_to_contact))
         .routes(routes!(contacts::add_note, contacts::list_notes))
         .routes(routes!(notes::add_to_session, notes::list_for_session))
         .routes(routes!(notes::delete))

@@ -2,14 +2,16 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, AuthErrors, BodyErrors, ConflictError, InputErrors, NotFoundError};
+use crate::error::{
+    ApiError, AuthErrors, BodyErrors, ConflictError, ErrorBody, InputErrors, NotFoundError,
+};
 use crate::extract::{ApiJson, path_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use ventros_app::usecases::send_message::{self, Outgoing};
-use ventros_domain::ids::MessageId;
+use ventros_domain::ids::{ChannelId, MessageId};
 use ventros_domain::message::Message;
 use ventros_domain::outbound::OutboundContent;
 
@@ -42,6 +44,48 @@ pub async fn send_to_chat(
     };
     let m =
         send_message::send_to_chat(s.store.as_ref(), s.clock.as_ref(), &p, id.into(), out).await?;
+    Ok((StatusCode::ACCEPTED, Json(m)))
+}
+
+/// A message to a contact on a channel: `channel_id`, then the same fields as a send into a
+/// chat.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SendToContactIn {
+    /// The channel to send through (active, of this project).
+    channel_id: ChannelId,
+    #[serde(flatten)]
+    content: OutboundContent,
+    /// A message of the contact's chat on that channel (a Ventros message id).
+    reply_to: Option<MessageId>,
+}
+
+/// Send a message to a contact
+///
+/// Starts (or continues) the contact's individual chat on the channel. WAHA is asked first
+/// which WhatsApp chat the contact's number is (Brazil's 9th digit); a number that is not on
+/// WhatsApp is 422 `not_on_whatsapp`. Then as a send into a chat: 202, and the send saga.
+#[utoipa::path(post, path = "/v1/contacts/{id}/messages", tag = "contacts", params(("id" = String, Path, description = "Contact id")), request_body = SendToContactIn, responses((status = 202, description = "Queued; the message as stored", body = Message), (status = 502, description = "WAHA could not be asked whether the number is on WhatsApp", body = ErrorBody), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+pub async fn send_to_contact(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SendToContactIn>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let id = path_id(&id, "contact")?;
+    let out = Outgoing {
+        content: b.content,
+        reply_to: b.reply_to,
+    };
+    let m = send_message::send_to_contact(
+        s.store.as_ref(),
+        s.gateway.as_ref(),
+        s.clock.as_ref(),
+        &p,
+        id.into(),
+        b.channel_id,
+        out,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(m)))
 }
 

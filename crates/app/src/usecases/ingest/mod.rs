@@ -14,7 +14,8 @@ mod outbound;
 mod receive;
 
 pub use outbound::{
-    QueueSend, SendView, Step, orphan_channel, queue_send, record, send_view, webhook_channel,
+    ChatRef, QueueSend, SendView, Step, orphan_channel, queue_send, record, send_view,
+    webhook_channel,
 };
 pub use receive::{ReceiveError, Received, WebhookRequest, receive_webhook};
 

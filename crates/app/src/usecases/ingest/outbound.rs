@@ -63,10 +63,21 @@ fn sender_kind(a: &Agent) -> SenderKind {
     }
 }
 
+/// The chat a send goes into: one that exists, or the contact's individual chat on the
+/// channel, made now if it does not exist yet.
+pub enum ChatRef<'a> {
+    Chat(&'a Chat),
+    Contact {
+        contact: &'a ventros_domain::contact::Contact,
+        /// The WhatsApp chat id WAHA resolved for the contact's number.
+        wa_chat_id: &'a ventros_domain::wa_id::Jid,
+    },
+}
+
 /// What a caller asks to send.
 pub struct QueueSend<'a> {
     pub channel: &'a Channel,
-    pub chat: &'a Chat,
+    pub chat: ChatRef<'a>,
     pub agent: &'a Agent,
     pub content: OutboundContent,
     /// The Ventros message replied to and its WhatsApp id.
@@ -100,7 +111,22 @@ pub async fn queue_send(
         channel: &wc,
         now,
     };
-    let session = ing.session_for(q.chat, now).await?;
+    let chat = match q.chat {
+        ChatRef::Chat(c) => c.clone(),
+        ChatRef::Contact {
+            contact,
+            wa_chat_id,
+        } => {
+            ing.chat(
+                wa_chat_id,
+                ventros_domain::chat::ChatKind::Individual,
+                Some(contact),
+                None,
+            )
+            .await?
+        }
+    };
+    let session = ing.session_for(&chat, now).await?;
     let id = MessageId::new();
     let raw = pending_raw_id(id);
     let content = q.content;
@@ -127,9 +153,9 @@ pub async fn queue_send(
         tenant_id: wc.scope.tenant_id,
         project_id: wc.scope.project_id,
         channel_id: q.channel.id,
-        chat_id: q.chat.id,
+        chat_id: chat.id,
         session_id: session.id,
-        contact_id: q.chat.contact_id,
+        contact_id: chat.contact_id,
         direction: Direction::Outbound,
         sender_kind: sender_kind(q.agent),
         sender_wa_id: None,
@@ -162,8 +188,8 @@ pub async fn queue_send(
         tenant_id: wc.scope.tenant_id,
         project_id: wc.scope.project_id,
         channel_id: q.channel.id,
-        chat_id: q.chat.id,
-        wa_chat_id: q.chat.wa_chat_id.clone(),
+        chat_id: chat.id,
+        wa_chat_id: chat.wa_chat_id.clone(),
         state: SendState::Queued,
         content,
         reply_to: message.reply_to.clone(),

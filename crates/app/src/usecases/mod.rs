@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod login;
 pub mod manage_channel;
+pub mod message_actions;
 pub mod message_groups;
 pub mod notes;
 pub mod pipelines;

@@ -25,6 +25,9 @@ both_backends!(
     a_session_leaving_working_holds_sends_until_it_is_back,
     a_contact_is_reached_on_the_chat_whatsapp_names,
     a_number_not_on_whatsapp_is_refused_and_a_known_chat_goes_on,
+    an_agent_reacts_edits_and_deletes_through_waha,
+    what_cannot_be_edited_or_deleted_is_refused_and_waha_untouched,
+    a_chat_is_marked_seen_and_shows_typing,
 );
 
 /// An active channel on a simulator of `engine`, with a chat a customer opened.
@@ -729,4 +732,209 @@ async fn a_number_not_on_whatsapp_is_refused_and_a_known_chat_goes_on(app: &Test
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{m}");
     assert_eq!(m["chat_id"], json!(l.chat));
+}
+
+async fn an_agent_reacts_edits_and_deletes_through_waha(app: &TestApp) {
+    let l = line(app, "acme", Engine::Noweb).await;
+    let inbound = app
+        .list(&format!("/v1/chats/{}/messages", l.chat), &l.key)
+        .await[0]
+        .clone();
+    let path = format!("/v1/messages/{}/reaction", id(&inbound));
+    let (s, r) = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&l.key),
+            Some(json!({"emoji": "👍"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["reactions"]["me"], "👍");
+    let (s, r) = app
+        .call(Method::PUT, &path, Some(&l.key), Some(json!({"emoji": ""})))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(r["reactions"]["me"].is_null(), "removed: {r}");
+    let m = send(app, &l, json!({"type": "text", "text": "See you at 5"})).await;
+    run_jobs(app).await;
+    let sent_id = l.sim.sim.sent()[0].id.clone();
+    let (s, e) = app
+        .patch(
+            &format!("/v1/messages/{}", id(&m)),
+            &l.key,
+            json!({"text": "See you at 6"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["body"], "See you at 6");
+    assert!(!e["edited_at"].is_null());
+    assert_eq!(
+        l.sim.sim.sent()[0].request["text"],
+        "See you at 6",
+        "edited in WhatsApp"
+    );
+    let s = app
+        .delete(&format!("/v1/messages/{}", id(&m)), &l.key)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let gone = message(app, &l, &id(&m)).await;
+    assert!(!gone["deleted_at"].is_null(), "{gone}");
+    assert_eq!(gone["body"], "See you at 6", "content kept for audit");
+    assert!(l.sim.sim.sent()[0].deleted);
+    let kinds: Vec<(String, String)> = l
+        .sim
+        .sim
+        .actions()
+        .into_iter()
+        .map(|a| (a.kind, a.target))
+        .collect();
+    let inbound_wa = inbound["provider_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        kinds,
+        [
+            ("reaction".to_string(), inbound_wa.clone()),
+            ("reaction".to_string(), inbound_wa),
+            ("edit".to_string(), sent_id.clone()),
+            ("delete".to_string(), sent_id),
+        ]
+    );
+    let evs = events_of(app, &l.key, &id(&m)).await;
+    assert!(
+        evs.contains(&"message.edited".to_string()) && evs.contains(&"message.deleted".to_string()),
+        "{evs:?}"
+    );
+    let evs = events_of(app, &l.key, &id(&inbound)).await;
+    assert_eq!(
+        evs.iter()
+            .filter(|e| *e == "message.reaction_changed")
+            .count(),
+        2
+    );
+}
+
+async fn what_cannot_be_edited_or_deleted_is_refused_and_waha_untouched(app: &TestApp) {
+    let l = line(app, "acme", Engine::Noweb).await;
+    let inbound = app
+        .list(&format!("/v1/chats/{}/messages", l.chat), &l.key)
+        .await[0]
+        .clone();
+    let (s, v) = app
+        .patch(
+            &format!("/v1/messages/{}", id(&inbound)),
+            &l.key,
+            json!({"text": "rewritten"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("message_not_editable")
+        )
+    );
+    let (s, v) = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/messages/{}", id(&inbound)),
+            Some(&l.key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("message_not_deletable")
+        )
+    );
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            &format!("/v1/messages/{}/reaction", id(&inbound)),
+            Some(&l.key),
+            Some(json!({"emoji": "ok"})),
+        )
+        .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("emoji"))
+    );
+    // Not yet in WhatsApp: nothing to edit there.
+    let pending = send(app, &l, json!({"type": "text", "text": "soon"})).await;
+    let (s, v) = app
+        .patch(
+            &format!("/v1/messages/{}", id(&pending)),
+            &l.key,
+            json!({"text": "sooner"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, Some("message_not_sent"))
+    );
+    assert!(l.sim.sim.actions().is_empty());
+    assert_eq!(
+        message(app, &l, &id(&inbound)).await["body"],
+        inbound["body"]
+    );
+}
+
+async fn a_chat_is_marked_seen_and_shows_typing(app: &TestApp) {
+    let l = line(app, "acme", Engine::Noweb).await;
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/v1/chats/{}/seen", l.chat),
+            Some(&l.key),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    for state in ["typing", "paused", "recording"] {
+        let (s, v) = app
+            .post(
+                &format!("/v1/chats/{}/typing", l.chat),
+                &l.key,
+                json!({"state": state}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    }
+    let (s, _) = app
+        .post(
+            &format!("/v1/chats/{}/typing", l.chat),
+            &l.key,
+            json!({"state": "dancing"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let got: Vec<(String, Value)> = l
+        .sim
+        .sim
+        .actions()
+        .into_iter()
+        .map(|a| {
+            (
+                a.kind,
+                a.request.get("presence").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("seen".to_string(), Value::Null),
+            ("presence".to_string(), json!("typing")),
+            ("presence".to_string(), json!("paused")),
+            ("presence".to_string(), json!("recording")),
+        ]
+    );
+    assert!(
+        l.sim
+            .sim
+            .actions()
+            .iter()
+            .all(|a| a.target == "5511977776666@c.us")
+    );
 }

@@ -139,7 +139,7 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
         }
         let prefix = path.trim_start_matches("/v1/").split('/').next().unwrap();
         let concrete = path.replace("{id}", &a.id_of(prefix));
-        for method in ["get", "post", "patch", "delete"] {
+        for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_none() {
                 continue;
             }
@@ -159,7 +159,10 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
                 ("post", _) if path.ends_with("/transfer") => {
                     Some(json!({"to_agent_id": uuid::Uuid::now_v7()}))
                 }
+                ("patch", "messages") => Some(json!({"text": "Hijacked"})),
                 ("patch", _) => Some(json!({"name": "Hijacked"})),
+                ("put", _) if path.ends_with("/reaction") => Some(json!({"emoji": "👍"})),
+                ("post", _) if path.ends_with("/typing") => Some(json!({"state": "typing"})),
                 _ => None,
             };
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

@@ -73,7 +73,14 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::get_chat))
         .routes(routes!(conversations::chat_messages, sending::send_to_chat))
         .routes(routes!(conversations::list_messages))
-        .routes(routes!(conversations::get_message))
+        .routes(routes!(
+            conversations::get_message,
+            sending::edit,
+            sending::delete
+        ))
+        .routes(routes!(sending::react))
+        .routes(routes!(sending::seen))
+        .routes(routes!(sending::typing))
         .routes(routes!(conversations::list_sessions))
         .routes(routes!(conversations::get_session))
         .routes(routes!(conversations::session_messages))

@@ -10,6 +10,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use ventros_app::ports::Presence;
+use ventros_app::usecases::message_actions::{self, ChatSignal, MessageAction};
 use ventros_app::usecases::send_message::{self, Outgoing};
 use ventros_domain::ids::{ChannelId, MessageId};
 use ventros_domain::message::Message;
@@ -87,6 +89,112 @@ pub async fn send_to_contact(
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(m)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionIn {
+    /// One emoji; `""` removes this account's reaction.
+    emoji: String,
+}
+
+/// React to a message
+#[utoipa::path(put, path = "/v1/messages/{id}/reaction", tag = "messages", params(("id" = String, Path, description = "Message id")), request_body = ReactionIn, responses((status = 200, description = "Reacted through WAHA; the message with its reactions (ours under `me`)", body = Message), (status = 502, description = "WAHA could not be reached", body = ErrorBody), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+pub async fn react(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReactionIn>,
+) -> Result<Json<Message>, ApiError> {
+    act(&s, &p, &id, MessageAction::React(b.emoji)).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditIn {
+    /// The new text.
+    text: String,
+}
+
+/// Edit a sent text message
+#[utoipa::path(patch, path = "/v1/messages/{id}", tag = "messages", params(("id" = String, Path, description = "Message id")), request_body = EditIn, responses((status = 200, description = "Edited through WAHA; every edit is kept (`message.edited`)", body = Message), (status = 502, description = "WAHA could not be reached", body = ErrorBody), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+pub async fn edit(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EditIn>,
+) -> Result<Json<Message>, ApiError> {
+    act(&s, &p, &id, MessageAction::Edit(b.text)).await
+}
+
+/// Delete a sent message for everyone
+#[utoipa::path(delete, path = "/v1/messages/{id}", tag = "messages", params(("id" = String, Path, description = "Message id")), responses((status = 204, description = "Deleted for everyone through WAHA; Ventros keeps the content for audit (`deleted_at`)"), (status = 502, description = "WAHA could not be reached", body = ErrorBody), AuthErrors, NotFoundError, ConflictError, InputErrors), security(("bearer" = [])))]
+pub async fn delete(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let _deleted = act(&s, &p, &id, MessageAction::Delete).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn act(
+    s: &AppState,
+    p: &Principal,
+    id: &str,
+    action: MessageAction,
+) -> Result<Json<Message>, ApiError> {
+    let id = path_id(id, "message")?;
+    let m = message_actions::act_on_message(
+        s.store.as_ref(),
+        s.gateway.as_ref(),
+        s.clock.as_ref(),
+        p,
+        id.into(),
+        action,
+    )
+    .await?;
+    Ok(Json(m))
+}
+
+/// Mark a chat as seen
+#[utoipa::path(post, path = "/v1/chats/{id}/seen", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 204, description = "WAHA marked the chat's messages as read"), (status = 502, description = "WAHA could not be reached", body = ErrorBody), AuthErrors, NotFoundError, ConflictError), security(("bearer" = [])))]
+pub async fn seen(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    signal(&s, &p, &id, ChatSignal::Seen).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypingIn {
+    /// `typing`, `paused` (stopped typing) or `recording` (a voice note).
+    state: Presence,
+}
+
+/// Show typing… in a chat
+#[utoipa::path(post, path = "/v1/chats/{id}/typing", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = TypingIn, responses((status = 204, description = "WAHA shows the state in the chat"), (status = 502, description = "WAHA could not be reached", body = ErrorBody), AuthErrors, NotFoundError, ConflictError, InputErrors, BodyErrors), security(("bearer" = [])))]
+pub async fn typing(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TypingIn>,
+) -> Result<StatusCode, ApiError> {
+    signal(&s, &p, &id, ChatSignal::Presence(b.state)).await
+}
+
+async fn signal(
+    s: &AppState,
+    p: &Principal,
+    id: &str,
+    signal: ChatSignal,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(id, "chat")?;
+    message_actions::signal_chat(s.store.as_ref(), s.gateway.as_ref(), p, id.into(), signal)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

@@ -154,6 +154,17 @@ pub struct Sent {
     pub deleted: bool,
 }
 
+/// A call that acts on a chat or a sent message (react, edit, delete, seen, presence).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Action {
+    /// `reaction`, `edit`, `delete`, `seen` or `presence`.
+    pub kind: String,
+    /// The message or chat acted on.
+    pub target: String,
+    /// The request body (`null` for a delete).
+    pub request: Value,
+}
+
 #[derive(Debug, Clone)]
 struct Session {
     status: String,
@@ -163,6 +174,7 @@ struct Session {
 struct State {
     sessions: HashMap<String, Session>,
     sent: Vec<Sent>,
+    actions: Vec<Action>,
     reserved: HashSet<String>,
     faults: VecDeque<Fault>,
     echo: EchoTiming,
@@ -205,6 +217,7 @@ impl Simulator {
             state: Mutex::new(State {
                 sessions,
                 sent: Vec::new(),
+                actions: Vec::new(),
                 reserved: HashSet::new(),
                 faults: VecDeque::new(),
                 echo: EchoTiming::After,
@@ -252,6 +265,19 @@ impl Simulator {
     /// Everything sent so far, oldest first.
     pub fn sent(&self) -> Vec<Sent> {
         self.lock().sent.clone()
+    }
+
+    /// Every reaction, edit, delete, seen and presence call so far, oldest first.
+    pub fn actions(&self) -> Vec<Action> {
+        self.lock().actions.clone()
+    }
+
+    fn act(&self, kind: &str, target: &str, request: Value) {
+        self.lock().actions.push(Action {
+            kind: kind.into(),
+            target: target.into(),
+            request,
+        });
     }
 
     /// The next send calls fail like this, in order.

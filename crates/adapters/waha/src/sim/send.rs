@@ -37,8 +37,8 @@ pub(super) fn routes() -> Router<Arc<Simulator>> {
             get(get_message).put(edit).delete(delete),
         )
         .route("/api/reaction", put(reaction))
-        .route("/api/sendSeen", post(ok_created))
-        .route("/api/{session}/presence", post(ok_created))
+        .route("/api/sendSeen", post(seen))
+        .route("/api/{session}/presence", post(presence))
 }
 
 fn bad_request(message: &str) -> Response {
@@ -274,28 +274,42 @@ async fn edit(
     Path((_session, _chat, id)): Path<(String, String, String)>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let mut s = sim.lock();
-    match s.sent.iter_mut().find(|m| m.id == id) {
-        Some(m) if !m.deleted => {
-            m.request["text"] = body.get("text").cloned().unwrap_or(Value::Null);
-            axum::Json(json!({})).into_response()
+    let found = {
+        let mut s = sim.lock();
+        match s.sent.iter_mut().find(|m| m.id == id) {
+            Some(m) if !m.deleted => {
+                m.request["text"] = body.get("text").cloned().unwrap_or(Value::Null);
+                true
+            }
+            _ => false,
         }
-        _ => super::not_found("Message not found"),
+    };
+    if !found {
+        return super::not_found("Message not found");
     }
+    sim.act("edit", &id, body);
+    axum::Json(json!({})).into_response()
 }
 
 async fn delete(
     State(sim): State<Arc<Simulator>>,
     Path((_session, _chat, id)): Path<(String, String, String)>,
 ) -> Response {
-    let mut s = sim.lock();
-    match s.sent.iter_mut().find(|m| m.id == id) {
-        Some(m) => {
-            m.deleted = true;
-            axum::Json(json!({})).into_response()
+    let found = {
+        let mut s = sim.lock();
+        match s.sent.iter_mut().find(|m| m.id == id) {
+            Some(m) => {
+                m.deleted = true;
+                true
+            }
+            None => false,
         }
-        None => super::not_found("Message not found"),
+    };
+    if !found {
+        return super::not_found("Message not found");
     }
+    sim.act("delete", &id, Value::Null);
+    axum::Json(json!({})).into_response()
 }
 
 async fn reaction(
@@ -308,10 +322,31 @@ async fn reaction(
     if body.get("reaction").and_then(Value::as_str).is_none() {
         return bad_request("reaction must be a string");
     }
-    let _ = find(&sim, id);
+    sim.act("reaction", id, body.clone());
     axum::Json(json!({})).into_response()
 }
 
-async fn ok_created() -> Response {
+async fn seen(State(sim): State<Arc<Simulator>>, axum::Json(body): axum::Json<Value>) -> Response {
+    let Some(chat) = body.get("chatId").and_then(Value::as_str) else {
+        return bad_request("chatId must be a string");
+    };
+    sim.act("seen", chat, body.clone());
+    (StatusCode::CREATED, axum::Json(json!({}))).into_response()
+}
+
+async fn presence(
+    State(sim): State<Arc<Simulator>>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(chat) = body.get("chatId").and_then(Value::as_str) else {
+        return bad_request("chatId must be a string");
+    };
+    if !matches!(
+        body.get("presence").and_then(Value::as_str),
+        Some("typing" | "paused" | "recording" | "online" | "offline")
+    ) {
+        return bad_request("presence must be typing, paused, recording, online or offline");
+    }
+    sim.act("presence", chat, body.clone());
     (StatusCode::CREATED, axum::Json(json!({}))).into_response()
 }

@@ -14,8 +14,8 @@ mod outbound;
 mod receive;
 
 pub use outbound::{
-    ChatRef, QueueSend, SendView, Step, orphan_channel, queue_send, record, send_view,
-    webhook_channel,
+    ChatRef, OwnChange, QueueSend, SendView, Step, apply_own, orphan_channel, queue_send, record,
+    send_view, webhook_channel,
 };
 pub use receive::{ReceiveError, Received, WebhookRequest, receive_webhook};
 

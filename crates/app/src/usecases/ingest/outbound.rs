@@ -566,3 +566,56 @@ impl Ingest<'_, '_, '_> {
         self.confirm_send(id, at).await
     }
 }
+
+/// A change to a message that Ventros itself made through WAHA (react, edit, delete for
+/// everyone), applied at once like the webhook would; the webhook's copy then changes
+/// nothing.
+#[derive(Debug, Clone, Copy)]
+pub enum OwnChange<'a> {
+    Reaction {
+        /// Whether the message reacted to is one of ours.
+        from_me: bool,
+        raw_id: &'a str,
+        emoji: &'a str,
+    },
+    Edit {
+        raw_id: &'a str,
+        text: &'a str,
+    },
+    Delete {
+        raw_id: &'a str,
+    },
+}
+
+pub async fn apply_own(
+    store: &(impl IngestStore + ?Sized),
+    now: DateTime<Utc>,
+    wc: &WebhookChannel,
+    change: OwnChange<'_>,
+    ctx: &EventContext,
+) -> AppResult<()> {
+    let mut tx = unit(store, wc.scope).await?;
+    let mut em = Emitter {
+        scope: wc.scope,
+        ctx,
+        now,
+        events: Vec::new(),
+    };
+    let mut ing = Ingest {
+        tx: tx.as_mut(),
+        em: &mut em,
+        channel: wc,
+        now,
+    };
+    match change {
+        OwnChange::Reaction {
+            from_me,
+            raw_id,
+            emoji,
+        } => ing.reaction(Some(from_me), raw_id, "me", emoji).await?,
+        OwnChange::Edit { raw_id, text } => ing.edited(raw_id, Some(text.to_string()), now).await?,
+        OwnChange::Delete { raw_id } => ing.revoked(raw_id, now).await?,
+    };
+    tx.append_events(&em.events).await?;
+    tx.commit().await
+}

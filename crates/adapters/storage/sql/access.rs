@@ -33,6 +33,22 @@ fn insert_user(u: &User) -> Query<'_> {
         .bind(u.disabled_at.map(Ts))
 }
 
+fn insert_agent(a: &Agent) -> Query<'_> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO agents ({AGENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )))
+    .bind(a.id.0)
+    .bind(a.tenant_id.0)
+    .bind(a.project_id.0)
+    .bind(a.kind.as_str())
+    .bind(&a.name)
+    .bind(a.user_id.map(|u| u.0))
+    .bind(a.api_key_id.map(|k| k.0))
+    .bind(a.active)
+    .bind(Ts(a.created_at))
+    .bind(Ts(a.updated_at))
+}
+
 fn insert_api_key(k: &ApiKey) -> Query<'_> {
     sqlx::query(INSERT_API_KEY)
         .bind(k.id.0)
@@ -118,15 +134,19 @@ impl AccessStore for DbStore {
         Ok(page_by(v, page.limit, |u| (u.created_at, u.id.0)))
     }
 
-    async fn insert_user(&self, u: &User, event: &EventEnvelope) -> AppResult<()> {
-        self.write_with_events(
-            u.tenant_id,
-            insert_user(u),
-            std::slice::from_ref(event),
-            u.created_at,
-        )
-        .await?;
-        Ok(())
+    async fn insert_user(
+        &self,
+        u: &User,
+        agent: Option<&Agent>,
+        events: &[EventEnvelope],
+    ) -> AppResult<()> {
+        let mut tx = self.write(u.tenant_id).await?;
+        insert_user(u).execute(tx.conn()).await.map_err(db_err)?;
+        if let Some(a) = agent {
+            insert_agent(a).execute(tx.conn()).await.map_err(db_err)?;
+        }
+        tx.append(events, u.created_at).await?;
+        tx.commit().await
     }
 
     async fn disable_user(
@@ -220,21 +240,13 @@ impl AccessStore for DbStore {
     }
 
     async fn insert_agent(&self, a: &Agent, event: &EventEnvelope) -> AppResult<()> {
-        let q = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO agents ({AGENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        )))
-        .bind(a.id.0)
-        .bind(a.tenant_id.0)
-        .bind(a.project_id.0)
-        .bind(a.kind.as_str())
-        .bind(&a.name)
-        .bind(a.user_id.map(|u| u.0))
-        .bind(a.api_key_id.map(|k| k.0))
-        .bind(a.active)
-        .bind(Ts(a.created_at))
-        .bind(Ts(a.updated_at));
-        self.write_with_events(a.tenant_id, q, std::slice::from_ref(event), a.created_at)
-            .await?;
+        self.write_with_events(
+            a.tenant_id,
+            insert_agent(a),
+            std::slice::from_ref(event),
+            a.created_at,
+        )
+        .await?;
         Ok(())
     }
 

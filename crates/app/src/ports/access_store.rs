@@ -35,7 +35,14 @@ pub trait AccessStore: Send + Sync {
     async fn find_login(&self, email: &str) -> AppResult<Option<User>>;
     async fn get_user(&self, tenant: TenantId, id: UserId) -> AppResult<Option<User>>;
     async fn list_users(&self, tenant: TenantId, page: PageRequest) -> AppResult<Page<User>>;
-    async fn insert_user(&self, u: &User, event: &EventEnvelope) -> AppResult<()>;
+    /// Inserts a user with, when given, the human agent that stands for it, and the events,
+    /// in one transaction.
+    async fn insert_user(
+        &self,
+        u: &User,
+        agent: Option<&Agent>,
+        events: &[EventEnvelope],
+    ) -> AppResult<()>;
     /// Sets `disabled_at` unless already set; `false` when the user does not exist.
     async fn disable_user(
         &self,

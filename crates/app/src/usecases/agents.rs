@@ -11,7 +11,7 @@ use ventros_domain::ids::{AgentId, UserId};
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::validate_name;
 
-fn payload(a: &Agent) -> serde_json::Value {
+pub(crate) fn payload(a: &Agent) -> serde_json::Value {
     json!({"agent_id": a.id, "kind": a.kind, "name": a.name, "user_id": a.user_id, "active": a.active})
 }
 

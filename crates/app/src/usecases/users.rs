@@ -4,9 +4,11 @@ use crate::actor::{Actor, Credential};
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
 use crate::ports::{AccessStore, Clock, Passwords};
+use crate::usecases::agents::payload as agent_payload;
 use serde_json::json;
+use ventros_domain::agent::{Agent, AgentKind};
 use ventros_domain::event::EventType;
-use ventros_domain::ids::UserId;
+use ventros_domain::ids::{AgentId, UserId};
 use ventros_domain::rbac::Permission;
 use ventros_domain::tenancy::{Role, User, validate_email, validate_name};
 
@@ -45,8 +47,26 @@ pub async fn create_user(
         now,
         json!({"user_id": user.id, "role": user.role}),
     );
+    // Agents and supervisors answer customers: their human agent exists from the start, so
+    // sessions can be assigned to them at once.
+    let agent = matches!(user.role, Role::Agent | Role::Supervisor).then(|| Agent {
+        id: AgentId::new(),
+        tenant_id: actor.scope.tenant_id,
+        project_id: actor.scope.project_id,
+        kind: AgentKind::Human,
+        name: user.name.clone(),
+        user_id: Some(user.id),
+        api_key_id: None,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    });
+    let mut events = vec![event];
+    if let Some(a) = &agent {
+        events.push(actor.event(EventType::AgentCreated, a.id.0, now, agent_payload(a)));
+    }
     store
-        .insert_user(&user, &event)
+        .insert_user(&user, agent.as_ref(), &events)
         .await
         .map_err(|e| match e {
             AppError::Conflict { .. } => {

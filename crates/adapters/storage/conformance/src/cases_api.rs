@@ -305,7 +305,7 @@ pub async fn users_keys_and_notes(store: DynStore) {
         disabled_at: None,
     };
     store
-        .insert_user(&u, &event(s, EventType::UserCreated, u.id.0))
+        .insert_user(&u, None, &[event(s, EventType::UserCreated, u.id.0)])
         .await
         .unwrap();
     let mut same_email = u.clone();
@@ -316,7 +316,8 @@ pub async fn users_keys_and_notes(store: DynStore) {
             store
                 .insert_user(
                     &same_email,
-                    &event(b.scope, EventType::UserCreated, same_email.id.0)
+                    None,
+                    &[event(b.scope, EventType::UserCreated, same_email.id.0)]
                 )
                 .await,
             Err(AppError::Conflict { .. })

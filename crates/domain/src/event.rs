@@ -94,10 +94,16 @@ pub enum EventType {
     MessageConfirmed,
     #[serde(rename = "message.failed")]
     MessageFailed,
+    #[serde(rename = "message.media_stored")]
+    MessageMediaStored,
+    #[serde(rename = "contact.profile_picture_updated")]
+    ContactProfilePictureUpdated,
+    #[serde(rename = "media.uploaded")]
+    MediaUploaded,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 43] = [
+    pub const ALL: [EventType; 46] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -141,6 +147,9 @@ impl EventType {
         EventType::MessageQueued,
         EventType::MessageConfirmed,
         EventType::MessageFailed,
+        EventType::MessageMediaStored,
+        EventType::ContactProfilePictureUpdated,
+        EventType::MediaUploaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +197,9 @@ impl EventType {
             EventType::MessageQueued => "message.queued",
             EventType::MessageConfirmed => "message.confirmed",
             EventType::MessageFailed => "message.failed",
+            EventType::MessageMediaStored => "message.media_stored",
+            EventType::ContactProfilePictureUpdated => "contact.profile_picture_updated",
+            EventType::MediaUploaded => "media.uploaded",
         }
     }
 
@@ -226,12 +238,14 @@ impl EventType {
             | EventType::PollVoteReceived
             | EventType::MessageQueued
             | EventType::MessageConfirmed
-            | EventType::MessageFailed => "message",
+            | EventType::MessageFailed
+            | EventType::MessageMediaStored => "message",
             EventType::ChannelUpdated
             | EventType::ChannelDeleted
             | EventType::ChannelActivated
             | EventType::ChannelDeactivated => "channel",
-            EventType::ContactDeleted => "contact",
+            EventType::ContactDeleted | EventType::ContactProfilePictureUpdated => "contact",
+            EventType::MediaUploaded => "media",
             EventType::NoteAdded | EventType::NoteDeleted => "note",
             EventType::UserCreated | EventType::UserDisabled => "user",
             EventType::AgentCreated | EventType::AgentUpdated => "agent",

@@ -60,4 +60,5 @@ id_type!(
     JobId,
     AssignmentId,
     MessageGroupId,
+    MediaFileId,
 );

@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod job;
+pub mod media;
 pub mod message;
 pub mod message_group;
 pub mod metrics;

@@ -200,6 +200,10 @@ pub struct Media {
     pub mimetype: Option<String>,
     pub filename: Option<String>,
     pub error: Option<String>,
+    /// Ventros' own copy (`GET /v1/messages/{id}/media`; its status at
+    /// `GET /v1/media/{file_id}`).
+    #[serde(default)]
+    pub file_id: Option<crate::ids::MediaFileId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

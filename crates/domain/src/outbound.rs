@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TEXT: usize = 65_536;
 pub const MAX_CAPTION: usize = 1_024;
 
-/// A file to send, by URL (WAHA downloads it).
+/// A file to send: a URL WAHA downloads, or a file uploaded to Ventros (`POST /v1/media`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MediaRef {
     /// An `http(s)` URL WAHA can download.
-    pub url: String,
+    pub url: Option<String>,
+    /// A stored upload of this tenant (sent to WAHA as its bytes).
+    pub media_id: Option<crate::ids::MediaFileId>,
     /// Default by kind: `image/jpeg`, `video/mp4`, `audio/ogg; codecs=opus`,
     /// `application/octet-stream`.
     pub mimetype: Option<String>,
@@ -93,16 +95,24 @@ fn text_field(field: &'static str, s: &str, max: usize) -> Result<(), DomainErro
 }
 
 fn media(m: &MediaRef) -> Result<(), DomainError> {
-    let u = m.url.trim();
-    let ok = (u.starts_with("http://") || u.starts_with("https://"))
-        && u.len() > "https://".len()
-        && u.len() <= 2_048
-        && !u.contains(char::is_whitespace);
-    if !ok {
-        return Err(DomainError::invalid(
-            "media.url",
-            "must be an http(s) URL of at most 2048 characters",
-        ));
+    match (&m.url, m.media_id) {
+        (Some(u), None) => {
+            let u = u.trim();
+            let ok = (u.starts_with("http://") || u.starts_with("https://"))
+                && u.len() > "https://".len()
+                && u.len() <= 2_048
+                && !u.contains(char::is_whitespace);
+            if !ok {
+                return Err(DomainError::invalid(
+                    "media.url",
+                    "must be an http(s) URL of at most 2048 characters",
+                ));
+            }
+        }
+        (None, Some(_)) => {}
+        _ => {
+            return Err(DomainError::invalid("media", "give either url or media_id"));
+        }
     }
     if let Some(t) = &m.mimetype
         && (t.len() > 100 || !t.contains('/'))
@@ -254,6 +264,16 @@ impl OutboundContent {
 
     /// The file, when the message carries one.
     pub fn media(&self) -> Option<&MediaRef> {
+        match self {
+            OutboundContent::Image { media, .. }
+            | OutboundContent::File { media, .. }
+            | OutboundContent::Video { media, .. }
+            | OutboundContent::Voice { media } => Some(media),
+            _ => None,
+        }
+    }
+
+    pub fn media_mut(&mut self) -> Option<&mut MediaRef> {
         match self {
             OutboundContent::Image { media, .. }
             | OutboundContent::File { media, .. }
@@ -484,12 +504,22 @@ mod tests {
         assert_eq!(field(text("ok")), "");
         let url = |u: &str| OutboundContent::Voice {
             media: MediaRef {
-                url: u.into(),
+                url: Some(u.into()),
+                media_id: None,
                 mimetype: None,
                 filename: None,
             },
         };
         assert_eq!(field(url("ftp://x/a.ogg")), "media.url");
+        let neither = OutboundContent::Voice {
+            media: MediaRef {
+                url: None,
+                media_id: None,
+                mimetype: None,
+                filename: None,
+            },
+        };
+        assert_eq!(field(neither), "media");
         assert_eq!(field(url("https://x.example/a.ogg")), "");
         assert_eq!(
             field(OutboundContent::Location {

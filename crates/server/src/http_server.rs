@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
-use ventros_app::ports::{Clock, Store, WhatsAppGateway};
+use ventros_app::ports::{Clock, MediaStore, Store, WhatsAppGateway};
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 
@@ -32,6 +32,7 @@ pub(crate) fn state(
     cfg: &Config,
     store: Arc<dyn Store>,
     gateway: Arc<dyn WhatsAppGateway>,
+    media: Arc<dyn MediaStore>,
     clock: Arc<dyn Clock>,
     api: Option<SocketAddr>,
 ) -> anyhow::Result<AppState> {
@@ -52,6 +53,8 @@ pub(crate) fn state(
         store,
         decoder: Arc::new(WahaDecoder),
         gateway,
+        media,
+        media_max_bytes: cfg.media_max_bytes,
         clock,
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use ventros_app::login_throttle::LoginThrottle;
-use ventros_app::ports::{Clock, Store, SystemClock, WhatsAppGateway};
+use ventros_app::ports::{Clock, MediaStore, Store, SystemClock, WhatsAppGateway};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
 use ventros_workers::{
@@ -88,13 +88,33 @@ pub fn build_gateway(cfg: &Config) -> anyhow::Result<Arc<dyn WhatsAppGateway>> {
     Ok(Arc::new(client))
 }
 
+/// The media store: S3-compatible storage when `VENTROS_MEDIA_URL` is set, else a local
+/// directory.
+pub fn build_media(cfg: &Config) -> anyhow::Result<Arc<dyn MediaStore>> {
+    let m = match &cfg.media_url {
+        Some(url) => ventros_media::ObjectMedia::s3(url, ventros_media::S3Options::default()),
+        None => ventros_media::ObjectMedia::local(&cfg.media_dir()),
+    }
+    .map_err(|e| anyhow::anyhow!("media store: {e}"))?;
+    tracing::info!(store = m.label(), "media store");
+    Ok(Arc::new(m))
+}
+
 /// The job runner with every handler Ventros has.
 pub fn build_job_runner(
     store: Arc<dyn Store>,
     gateway: Arc<dyn WhatsAppGateway>,
+    media: Arc<dyn MediaStore>,
     clock: Arc<dyn Clock>,
+    media_max_bytes: u64,
 ) -> JobRunner {
-    let sends = ventros_app::usecases::send_handlers(store.clone(), gateway, clock.clone());
+    let sends = ventros_app::usecases::gateway_handlers(
+        store.clone(),
+        gateway,
+        media,
+        clock.clone(),
+        media_max_bytes,
+    );
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
         .chain(sends)
@@ -142,10 +162,13 @@ pub async fn start_on(
     let relay = Arc::new(build_relay(&storage, clock.clone(), cfg));
     let store = storage.store;
     let gateway = build_gateway(cfg)?;
+    let media = build_media(cfg)?;
     let jobs = Arc::new(build_job_runner(
         store.clone(),
         gateway.clone(),
+        media.clone(),
         clock.clone(),
+        cfg.media_max_bytes,
     ));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -156,7 +179,14 @@ pub async fn start_on(
             false => None,
         };
         let local = api.as_ref().map(|l| l.local_addr()).transpose()?;
-        let state = http_server::state(cfg, store.clone(), gateway.clone(), clock.clone(), local)?;
+        let state = http_server::state(
+            cfg,
+            store.clone(),
+            gateway.clone(),
+            media.clone(),
+            clock.clone(),
+            local,
+        )?;
         if let (Some(listener), Some(local)) = (api, local) {
             addr = Some(local);
             let app = ventros_http::router(state.clone());

@@ -95,3 +95,22 @@ pub fn postgres_url(suite: &str) -> Option<String> {
         }
     }
 }
+
+/// The S3-compatible server for tests (`VENTROS_TEST_S3_URL`, e.g. `http://127.0.0.1:9000`,
+/// any credentials accepted), or `None` to skip (printing why). With
+/// `VENTROS_TEST_REQUIRE_S3=1` a missing URL fails the test instead.
+pub fn s3_endpoint(suite: &str) -> Option<String> {
+    match std::env::var("VENTROS_TEST_S3_URL") {
+        Ok(u) if !u.is_empty() => Some(u.trim_end_matches('/').to_string()),
+        _ => {
+            if std::env::var("VENTROS_TEST_REQUIRE_S3").as_deref() == Ok("1") {
+                panic!("{suite}: VENTROS_TEST_REQUIRE_S3=1 but VENTROS_TEST_S3_URL is not set");
+            }
+            say_skipped(
+                &format!("{suite} on S3"),
+                "set VENTROS_TEST_S3_URL to an S3-compatible server to run it",
+            );
+            None
+        }
+    }
+}

@@ -28,6 +28,10 @@ pub enum ApiError {
     },
     /// Unknown channel and bad signature answer the same, on purpose.
     WebhookUnauthorized,
+    /// A `Range` outside a file of `total` bytes.
+    RangeNotSatisfiable {
+        total: u64,
+    },
 }
 
 impl From<AppError> for ApiError {
@@ -169,6 +173,12 @@ impl ApiError {
                 "unknown channel or invalid signature".into(),
                 json!(null),
             ),
+            ApiError::RangeNotSatisfiable { total } => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("the range is outside the file's {total} bytes"),
+                json!({"size": total}),
+            ),
         }
     }
 }
@@ -202,6 +212,12 @@ impl IntoResponse for ApiError {
         if let ApiError::App(AppError::RateLimited { retry_after_secs }) = &self {
             resp.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        if let ApiError::RangeNotSatisfiable { total } = &self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&format!("bytes */{total}"))
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::CONTENT_RANGE, v);
         }
         resp
     }

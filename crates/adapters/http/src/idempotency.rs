@@ -43,7 +43,14 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         _ => return invalid("must be 1 to 255 visible ASCII characters, without spaces"),
     };
     let (parts, body) = req.into_parts();
-    let bytes = match crate::extract::read_body(body, MAX_BODY, s.body_read_timeout).await {
+    // Uploads are as large as files may be; every other body is JSON.
+    let limit = match parts.uri.path() {
+        "/v1/media" => usize::try_from(s.media_max_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(64 * 1024),
+        _ => MAX_BODY,
+    };
+    let bytes = match crate::extract::read_body(body, limit, s.body_read_timeout).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };

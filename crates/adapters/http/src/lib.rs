@@ -34,6 +34,10 @@ pub struct AppState {
     pub decoder: Arc<dyn WebhookDecoder>,
     /// WAHA, for the calls a request makes itself (activation checks, QR, live status).
     pub gateway: Arc<dyn ventros_app::ports::WhatsAppGateway>,
+    /// Ventros' own files (media, uploads, pictures).
+    pub media: Arc<dyn ventros_app::ports::MediaStore>,
+    /// The largest upload, in bytes (`VENTROS_MEDIA_MAX_BYTES`).
+    pub media_max_bytes: u64,
     pub clock: Arc<dyn Clock>,
     /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
     pub public_url: String,

@@ -610,6 +610,10 @@ impl IngestTx for DbIngestTx {
             .map(Into::into))
     }
 
+    async fn insert_media_file(&mut self, f: &ventros_domain::media::MediaFile) -> AppResult<()> {
+        crate::sql::media::insert_media(self.conn()?, f).await
+    }
+
     async fn insert_send(&mut self, s: &OutboundSend) -> AppResult<()> {
         sends::insert_send(self.conn()?, s).await
     }

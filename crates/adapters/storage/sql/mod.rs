@@ -26,6 +26,7 @@ pub(crate) mod conversations;
 pub(crate) mod idempotency;
 pub(crate) mod ingest;
 pub(crate) mod jobs;
+pub(crate) mod media;
 pub(crate) mod message_groups;
 pub(crate) mod metrics;
 pub(crate) mod operations;

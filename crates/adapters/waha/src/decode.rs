@@ -227,6 +227,7 @@ fn message(payload: Value) -> Result<InboundEvent, Refusal> {
         mimetype: md.mimetype,
         filename: md.filename,
         error: md.error.filter(|e| !e.is_null()).map(|e| e.to_string()),
+        file_id: None,
     });
     Ok(InboundEvent::Message(Box::new(InboundMessage {
         participant: jid(m.participant.as_deref()).or_else(|| k.participant.clone()),

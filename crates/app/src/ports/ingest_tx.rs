@@ -177,6 +177,8 @@ pub trait IngestTx: Send {
         contact: ventros_domain::ids::ContactId,
     ) -> AppResult<Option<ventros_domain::ids::PipelineId>>;
     async fn insert_send(&mut self, s: &OutboundSend) -> AppResult<()>;
+    /// A media file row of a message, written with it.
+    async fn insert_media_file(&mut self, f: &ventros_domain::media::MediaFile) -> AppResult<()>;
     /// The send saga's row of a message (locked for this transaction where the backend
     /// can).
     async fn get_send(&mut self, message: MessageId) -> AppResult<Option<OutboundSend>>;

@@ -1,8 +1,8 @@
 use crate::error::AppResult;
 use crate::ports::{
     AccessStore, ChannelStore, ConversationStore, CrmStore, EventLog, IdempotencyStore,
-    IngestStore, JobStore, MessageGroupStore, MetricsStore, OutboxStore, PipelineStore,
-    SessionStore, TimelineStore,
+    IngestStore, JobStore, MediaFileStore, MessageGroupStore, MetricsStore, OutboxStore,
+    PipelineStore, SessionStore, TimelineStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -23,6 +23,7 @@ pub trait Store:
     + JobStore
     + MetricsStore
     + MessageGroupStore
+    + MediaFileStore
     + PipelineStore
     + OutboxStore
     + EventLog

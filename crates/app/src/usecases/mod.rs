@@ -9,6 +9,8 @@ pub mod ingest;
 pub mod jobs;
 pub mod login;
 pub mod manage_channel;
+pub mod media;
+pub mod media_download;
 pub mod message_actions;
 pub mod message_groups;
 pub mod notes;
@@ -25,7 +27,7 @@ pub mod users;
 
 mod events;
 
-use crate::ports::{Clock, JobHandler, MessageGateway, Store};
+use crate::ports::{Clock, JobHandler, MediaStore, Store, WhatsAppGateway};
 use std::sync::Arc;
 
 /// Every job handler Ventros has: session timeouts, session metrics, message groups.
@@ -43,16 +45,30 @@ pub fn job_handlers(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Vec<Arc<dyn
     ]
 }
 
-/// The send saga's handlers, which talk to the WhatsApp gateway.
-pub fn send_handlers(
+/// The handlers that talk to the WhatsApp gateway and the media store: the send saga and
+/// media downloads.
+pub fn gateway_handlers(
     store: Arc<dyn Store>,
-    gateway: Arc<dyn MessageGateway>,
+    gateway: Arc<dyn WhatsAppGateway>,
+    media: Arc<dyn MediaStore>,
     clock: Arc<dyn Clock>,
+    media_max_bytes: u64,
 ) -> Vec<Arc<dyn JobHandler>> {
     let send = Arc::new(send_saga::SendHandler {
-        store,
-        gateway,
-        clock,
+        store: store.clone(),
+        gateway: gateway.clone(),
+        media: media.clone(),
+        clock: clock.clone(),
     });
-    vec![send.clone(), Arc::new(send_saga::ConfirmHandler(send))]
+    vec![
+        send.clone(),
+        Arc::new(send_saga::ConfirmHandler(send)),
+        Arc::new(media_download::MediaDownloadHandler {
+            store,
+            gateway,
+            media,
+            clock,
+            max_bytes: media_max_bytes,
+        }),
+    ]
 }

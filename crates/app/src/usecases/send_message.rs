@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::PageRequest;
 use crate::ports::{
     AccessStore, ChannelStore, Clock, ContactGateway, ConversationFilter, ConversationStore,
-    CrmStore, IngestStore,
+    CrmStore, IngestStore, MediaFileStore,
 };
 use crate::usecases::agents::sending_agent;
 use crate::usecases::channel_activation::target;
@@ -14,6 +14,7 @@ use crate::usecases::ingest::{ChatRef, QueueSend, queue_send};
 use ventros_domain::channel::Channel;
 use ventros_domain::chat::{Chat, ChatKind};
 use ventros_domain::ids::{ChannelId, ChatId, ContactId, MessageId};
+use ventros_domain::media::MediaStatus;
 use ventros_domain::message::Message;
 use ventros_domain::outbound::OutboundContent;
 use ventros_domain::rbac::Permission;
@@ -50,6 +51,35 @@ pub(crate) async fn sending_channel(
     }
 }
 
+/// An uploaded file named by `media_id` must be a stored file of this project; its type and
+/// name are the defaults.
+async fn resolve_media<S: MediaFileStore + ?Sized>(
+    store: &S,
+    actor: &Actor,
+    content: &mut OutboundContent,
+) -> AppResult<()> {
+    let Some(m) = content.media_mut() else {
+        return Ok(());
+    };
+    let Some(id) = m.media_id else {
+        return Ok(());
+    };
+    let f = store
+        .get_media_file(actor.scope.tenant_id, id)
+        .await?
+        .filter(|f| f.project_id == actor.scope.project_id && f.status == MediaStatus::Stored)
+        .ok_or_else(|| {
+            AppError::validation("media.media_id", "no such stored file in this project")
+        })?;
+    if m.mimetype.is_none() {
+        m.mimetype = f.mimetype;
+    }
+    if m.filename.is_none() {
+        m.filename = f.filename;
+    }
+    Ok(())
+}
+
 /// Sends into an existing chat.
 pub async fn send_to_chat<S>(
     store: &S,
@@ -59,10 +89,12 @@ pub async fn send_to_chat<S>(
     out: Outgoing,
 ) -> AppResult<Message>
 where
-    S: AccessStore + ChannelStore + ConversationStore + IngestStore + ?Sized,
+    S: AccessStore + ChannelStore + ConversationStore + IngestStore + MediaFileStore + ?Sized,
 {
     actor.require(Permission::MessagesSend)?;
+    let mut out = out;
     out.content.validate()?;
+    resolve_media(store, actor, &mut out.content).await?;
     let chat = store
         .get_chat(actor.scope, chat_id)
         .await?
@@ -93,10 +125,18 @@ pub async fn send_to_contact<S>(
     out: Outgoing,
 ) -> AppResult<Message>
 where
-    S: AccessStore + ChannelStore + ConversationStore + CrmStore + IngestStore + ?Sized,
+    S: AccessStore
+        + ChannelStore
+        + ConversationStore
+        + CrmStore
+        + IngestStore
+        + MediaFileStore
+        + ?Sized,
 {
     actor.require(Permission::MessagesSend)?;
+    let mut out = out;
     out.content.validate()?;
+    resolve_media(store, actor, &mut out.content).await?;
     let contact = store
         .get_contact(actor.scope, contact_id)
         .await?

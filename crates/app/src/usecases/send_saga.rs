@@ -10,7 +10,8 @@
 use crate::error::AppResult;
 use crate::ports::{
     ChannelStore, Clock, ContactCard, FileSource, GatewayError, GatewayTarget, IngestStore,
-    JobFinish, JobHandler, MessageGateway, SendBody, SendFile, SendRequest, WebhookChannel,
+    JobFinish, JobHandler, MediaStore, MessageGateway, SendBody, SendFile, SendRequest,
+    WebhookChannel, media_key,
 };
 use crate::usecases::channel_activation::target;
 use crate::usecases::events::job_payload;
@@ -44,9 +45,13 @@ fn saga_ctx(job: &Job) -> EventContext {
     }
 }
 
-fn mime_file(m: &MediaRef, mimetype: Option<String>) -> SendFile {
+fn mime_file(m: &MediaRef, mimetype: Option<String>, data: &Option<Vec<u8>>) -> SendFile {
+    let source = match (data, &m.url) {
+        (Some(bytes), _) => FileSource::Data(bytes.clone()),
+        (None, url) => FileSource::Url(url.clone().unwrap_or_default()),
+    };
     SendFile {
-        source: FileSource::Url(m.url.clone()),
+        source,
         mimetype: mimetype.unwrap_or_else(|| "application/octet-stream".into()),
         filename: m.filename.clone(),
     }
@@ -62,8 +67,8 @@ fn mention_id(m: &str) -> String {
     }
 }
 
-/// The gateway call for a send.
-pub fn send_request(s: &OutboundSend) -> SendRequest {
+/// The gateway call for a send; `data` is the uploaded file it sends, if any.
+pub fn send_request(s: &OutboundSend, data: &Option<Vec<u8>>) -> SendRequest {
     let mimetype = s.content.mimetype();
     let body = match &s.content {
         OutboundContent::Text {
@@ -76,19 +81,19 @@ pub fn send_request(s: &OutboundSend) -> SendRequest {
             mentions: mentions.iter().map(|m| mention_id(m)).collect(),
         },
         OutboundContent::Image { media, caption } => SendBody::Image {
-            file: mime_file(media, mimetype),
+            file: mime_file(media, mimetype, data),
             caption: caption.clone(),
         },
         OutboundContent::File { media, caption } => SendBody::File {
-            file: mime_file(media, mimetype),
+            file: mime_file(media, mimetype, data),
             caption: caption.clone(),
         },
         OutboundContent::Video { media, caption } => SendBody::Video {
-            file: mime_file(media, mimetype),
+            file: mime_file(media, mimetype, data),
             caption: caption.clone(),
         },
         OutboundContent::Voice { media } => SendBody::Voice {
-            file: mime_file(media, mimetype),
+            file: mime_file(media, mimetype, data),
         },
         OutboundContent::Location {
             latitude,
@@ -172,6 +177,7 @@ fn refused(e: &GatewayError) -> Option<Step> {
 pub struct SendHandler<S: ?Sized> {
     pub store: Arc<S>,
     pub gateway: Arc<dyn MessageGateway>,
+    pub media: Arc<dyn MediaStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -367,7 +373,28 @@ impl<S: IngestStore + ChannelStore + ?Sized> Run<'_, S> {
             },
         )
         .await?;
-        let mut req = send_request(s);
+        let data = match s.content.media().and_then(|m| m.media_id) {
+            None => None,
+            Some(file) => match self
+                .h
+                .media
+                .get(&media_key(s.tenant_id, file.0), None)
+                .await?
+            {
+                Some(b) => Some(b.bytes),
+                None => {
+                    let step = Step::Failed {
+                        code: "media_missing".into(),
+                        message: format!(
+                            "the uploaded file {file} is no longer in the media store"
+                        ),
+                    };
+                    self.record(wc, s, step).await?;
+                    return Ok(JobFinish::Done);
+                }
+            },
+        };
+        let mut req = send_request(s, &data);
         req.reserved_id = reserved;
         match self.h.gateway.send(t, &req).await {
             Ok(provider_id) => {

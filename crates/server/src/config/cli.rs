@@ -268,6 +268,9 @@ mod tests {
             "VENTROS_LOGIN_PER_MINUTE",
             "VENTROS_JOB_RETENTION_HOURS",
             "VENTROS_WAHA_TIMEOUT_SECONDS",
+            "VENTROS_MEDIA_DIR",
+            "VENTROS_MEDIA_URL",
+            "VENTROS_MEDIA_MAX_BYTES",
             "VENTROS_ADMIN_PASSWORD",
         ] {
             assert!(help.contains(env), "{env} missing from --help:\n{help}");

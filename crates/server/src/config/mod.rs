@@ -202,6 +202,23 @@ pub struct Config {
         hide_env_values = true
     )]
     pub waha_timeout_seconds: u64,
+    /// Directory of the local media store (default: `<database file>-media` beside a SQLite
+    /// file, `./ventros-media` otherwise). Ignored when `VENTROS_MEDIA_URL` is set.
+    #[arg(long, env = "VENTROS_MEDIA_DIR", hide_env_values = true)]
+    pub media_dir: Option<std::path::PathBuf>,
+    /// S3-compatible media store, `s3://bucket/prefix`; credentials, region and endpoint from
+    /// the `AWS_*` variables (`AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP=true` for plain HTTP).
+    #[arg(long, env = "VENTROS_MEDIA_URL", hide_env_values = true)]
+    pub media_url: Option<String>,
+    /// The largest file kept (a customer's media, an upload), in bytes: 1 KiB to 1 GiB.
+    #[arg(
+        long,
+        env = "VENTROS_MEDIA_MAX_BYTES",
+        default_value_t = 64 * 1024 * 1024,
+        value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024),
+        hide_env_values = true
+    )]
+    pub media_max_bytes: u64,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -246,11 +263,37 @@ impl fmt::Debug for Config {
             .field("login_per_minute", &self.login_per_minute)
             .field("job_retention_hours", &self.job_retention_hours)
             .field("waha_timeout_seconds", &self.waha_timeout_seconds)
+            .field("media_dir", &self.media_dir)
+            .field("media_url", &self.media_url)
+            .field("media_max_bytes", &self.media_max_bytes)
             .finish()
     }
 }
 
 impl Config {
+    /// Where the local media store keeps files: `VENTROS_MEDIA_DIR`, else beside the SQLite
+    /// file, else `./ventros-media`.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        if let Some(d) = &self.media_dir {
+            return d.clone();
+        }
+        let url = &self.db.database_url;
+        match url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Some(rest) => {
+                let file = std::path::PathBuf::from(rest.split('?').next().unwrap_or("ventros.db"));
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "ventros".into());
+                file.with_file_name(format!("{stem}-media"))
+            }
+            None => std::path::PathBuf::from("ventros-media"),
+        }
+    }
+
     /// The configuration for a server on `addr` backed by `database_url`, other knobs default.
     pub fn for_database(database_url: &str, http_addr: &str) -> Self {
         Config {
@@ -273,6 +316,9 @@ impl Config {
             login_per_minute: 300,
             job_retention_hours: 168,
             waha_timeout_seconds: 30,
+            media_dir: None,
+            media_url: None,
+            media_max_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     /// The app's clock: real time, moved forward by `advance`.
     clock: Arc<ShiftedClock>,
+    /// The local media store's directory.
+    pub media: TempDir,
     backing: Backing,
 }
 
@@ -92,6 +94,8 @@ impl TestApp {
         cfg.login_per_minute_per_address = 100_000;
         cfg.login_per_minute = 100_000;
         cfg.waha_timeout_seconds = 2;
+        let media = TempDir::new("ventros-media");
+        cfg.media_dir = Some(media.path().to_path_buf());
         configure(&mut cfg);
         let store = storage.store.clone();
         let clock = Arc::new(ShiftedClock::default());
@@ -112,6 +116,7 @@ impl TestApp {
             client: Client::new(),
             store,
             clock,
+            media,
             backing,
         }
     }
@@ -375,6 +380,31 @@ impl TestApp {
 }
 
 /// The stable code of an error body.
+/// Uploads a file through `POST /v1/media`: the status and body.
+pub async fn upload(
+    app: &TestApp,
+    key: &str,
+    bytes: Vec<u8>,
+    mimetype: &str,
+    filename: &str,
+) -> (StatusCode, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(filename.to_string())
+        .mime_str(mimetype)
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = app
+        .client
+        .post(format!("{}/v1/media", app.base))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 pub fn code(v: &Value) -> Option<&str> {
     v["error"]["code"].as_str()
 }

@@ -25,6 +25,7 @@ mod hostile_input;
 mod idempotency;
 mod jobs;
 mod logs;
+mod media;
 mod metrics;
 mod notes;
 mod openapi;

@@ -25,6 +25,7 @@ struct Alpha {
     project: Value,
     pipeline: Value,
     job: String,
+    media: Value,
 }
 
 async fn alpha(app: &TestApp) -> Alpha {
@@ -76,6 +77,8 @@ async fn alpha(app: &TestApp) -> Alpha {
         .as_str()
         .expect("the session's timer")
         .to_string();
+    let (_, media) =
+        crate::helpers::upload(app, ka, b"secret plan".to_vec(), "text/plain", "plan.txt").await;
     Alpha {
         keys,
         conv,
@@ -86,6 +89,7 @@ async fn alpha(app: &TestApp) -> Alpha {
         project,
         pipeline,
         job,
+        media,
     }
 }
 
@@ -105,6 +109,7 @@ impl Alpha {
             "jobs" => self.job.clone(),
             "projects" => s(&self.project),
             "pipelines" => s(&self.pipeline),
+            "media" => s(&self.media),
             other => panic!("no id of tenant A for /v1/{other}/{{id}}: extend the probe"),
         }
     }

@@ -7,6 +7,7 @@ mod contacts;
 mod conversations;
 mod health;
 mod jobs;
+mod media;
 mod message_groups;
 mod notes;
 mod pipelines;
@@ -79,6 +80,9 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             sending::delete
         ))
         .routes(routes!(sending::react))
+        .routes(routes!(media::message_media))
+        .routes(routes!(media::upload))
+        .routes(routes!(media::get))
         .routes(routes!(sending::seen))
         .routes(routes!(sending::typing))
         .routes(routes!(conversations::list_sessions))
@@ -106,6 +110,11 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .route_layer(from_fn_with_state(state.clone(), crate::rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), crate::auth::resolve))
         .route_layer(from_fn(crate::metrics::track))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            usize::try_from(state.media_max_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_add(64 * 1024),
+        ))
         .fallback(health::not_found)
         .layer(crate::panic_guard::layer())
         .layer(from_fn(crate::correlation::echo))

@@ -12,10 +12,19 @@ use ventros_domain::session::SessionStatus;
 use ventros_waha::sample;
 use ventros_workers::{JobRunner, JobRunnerConfig};
 
-/// A runner with every handler, like `ventros serve` has.
+/// A runner with every handler, like `ventros serve` has; the outside (WAHA, the media
+/// store) is a gateway that has nothing and a store in memory.
 pub fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
+    let outside = ventros_app::usecases::gateway_handlers(
+        store.clone(),
+        Arc::new(crate::empty_gateway::EmptyGateway),
+        Arc::new(crate::empty_gateway::MemoryMedia::default()),
+        clock.clone(),
+        ventros_domain::media::DEFAULT_MAX_BYTES,
+    );
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
+        .chain(outside)
         .fold(
             JobRunner::new(store.clone(), clock, JobRunnerConfig::default()),
             JobRunner::handle,

@@ -17,6 +17,7 @@ pub mod cases_metrics;
 pub mod cases_outbox;
 pub mod cases_pipelines;
 pub mod cases_tenancy;
+pub mod empty_gateway;
 pub mod support;
 
 /// Generates one `#[tokio::test]` per case for a backend. `$make` is an async expression

@@ -10,10 +10,49 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::ChatKind;
 use ventros_domain::event::EventType;
-use ventros_domain::ids::MessageId;
+use ventros_domain::ids::{MediaFileId, MessageId};
 use ventros_domain::job::SessionTimeout;
-use ventros_domain::message::{DeliveryStatus, Direction, Message, SenderKind};
+use ventros_domain::media::{MediaDownload, MediaFile, MediaOrigin, MediaStatus};
+use ventros_domain::message::{DeliveryStatus, Direction, Media, Message, SenderKind};
 use ventros_domain::session::{Session, SessionTouch};
+
+/// The media file row of a message's media: to download, or failed already when WAHA said
+/// it could not give it.
+fn media_file_of(
+    scope: ventros_domain::tenancy::Scope,
+    message: MessageId,
+    md: &Media,
+    now: DateTime<Utc>,
+) -> MediaFile {
+    let (status, error) = match (&md.url, &md.error) {
+        (_, Some(e)) => (
+            MediaStatus::Failed,
+            Some(format!("WAHA could not get the media: {e}")),
+        ),
+        (None, None) => (
+            MediaStatus::Failed,
+            Some("WAHA gave no URL for the media".into()),
+        ),
+        (Some(_), None) => (MediaStatus::Pending, None),
+    };
+    MediaFile {
+        id: MediaFileId::new(),
+        tenant_id: scope.tenant_id,
+        project_id: scope.project_id,
+        origin: MediaOrigin::Message,
+        message_id: Some(message),
+        status,
+        mimetype: md.mimetype.clone(),
+        filename: md.filename.clone(),
+        size: None,
+        sha256: None,
+        error,
+        source_url: md.url.clone(),
+        created_at: now,
+        updated_at: now,
+        stored_at: None,
+    }
+}
 
 impl Ingest<'_, '_, '_> {
     pub(super) async fn message(
@@ -106,8 +145,15 @@ impl Ingest<'_, '_, '_> {
                 .map(|j| j.to_string())
                 .or_else(|| Some(m.key.chat.to_string()))
         };
+        let id = MessageId::new();
+        let mut media = m.media;
+        let media_file = media.as_mut().map(|md| {
+            let f = media_file_of(self.channel.scope, id, md, self.now);
+            md.file_id = Some(f.id);
+            f
+        });
         let message = Message {
-            id: MessageId::new(),
+            id,
             tenant_id: self.channel.scope.tenant_id,
             project_id: self.channel.scope.project_id,
             channel_id: self.channel_id(),
@@ -119,7 +165,7 @@ impl Ingest<'_, '_, '_> {
             sender_wa_id,
             content_type: m.content_type,
             body: m.body,
-            media: m.media,
+            media,
             location: m.location,
             vcards: m.vcards,
             reply_to: m.reply_to,
@@ -141,6 +187,13 @@ impl Ingest<'_, '_, '_> {
         if !self.tx.insert_message(&message).await? {
             // Lost a race with a concurrent delivery of the same message.
             return Ok(IngestOutcome::Duplicate);
+        }
+        if let Some(f) = &media_file {
+            // Downloaded by a job within seconds: WAHA keeps its copy ~180 s.
+            self.tx.insert_media_file(f).await?;
+            if f.status == MediaStatus::Pending {
+                self.tx.arm_job(&MediaDownload::job(f, self.now)).await?;
+            }
         }
         let pipeline = chat_contact.as_ref().and_then(|c| c.pipeline_id);
         self.count_in_session(&session, &message, pipeline).await?;

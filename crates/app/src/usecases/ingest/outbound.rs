@@ -131,7 +131,8 @@ pub async fn queue_send(
     let raw = pending_raw_id(id);
     let content = q.content;
     let media = content.media().map(|m| Media {
-        url: Some(m.url.clone()),
+        url: m.url.clone(),
+        file_id: m.media_id,
         mimetype: content.mimetype(),
         filename: m.filename.clone(),
         error: None,

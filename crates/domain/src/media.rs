@@ -168,3 +168,51 @@ mod tests {
         assert_eq!(safe_filename("Quote 12.pdf"), "Quote 12.pdf");
     }
 }
+
+/// Fetches a contact's WhatsApp profile picture into the media store.
+pub const PROFILE_PICTURE_JOB: &str = "contact.profile_picture";
+
+/// The default age after which a contact's picture is fetched again on a new session
+/// (`VENTROS_PROFILE_PICTURE_REFRESH_HOURS`).
+pub const DEFAULT_PICTURE_REFRESH_HOURS: u32 = 24;
+
+/// A contact's profile picture as Ventros last saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactPicture {
+    pub tenant_id: TenantId,
+    pub contact_id: crate::ids::ContactId,
+    /// Ventros' copy; `None` when the contact has no picture (or hides it).
+    pub file_id: Option<MediaFileId>,
+    pub sha256: Option<String>,
+    /// When WAHA was last asked.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// What the profile picture job carries: whose picture, asked through which channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilePictureJob {
+    pub contact_id: crate::ids::ContactId,
+    pub channel_id: crate::ids::ChannelId,
+}
+
+impl ProfilePictureJob {
+    /// One live job per contact: arming it again moves it.
+    pub fn job(
+        scope: crate::tenancy::Scope,
+        contact: crate::ids::ContactId,
+        channel: crate::ids::ChannelId,
+        now: DateTime<Utc>,
+    ) -> crate::job::Job {
+        crate::job::Job::pending(
+            scope,
+            PROFILE_PICTURE_JOB,
+            format!("{PROFILE_PICTURE_JOB}:{contact}"),
+            serde_json::json!(ProfilePictureJob {
+                contact_id: contact,
+                channel_id: channel
+            }),
+            now,
+            now,
+        )
+    }
+}

@@ -27,6 +27,12 @@ pub fn timeline_entry(e: &EventEnvelope) -> Option<ContactEvent> {
     let (category, summary) = match e.event_type.as_str() {
         "contact.created" => ("lifecycle", "Contact created".to_string()),
         "contact.updated" => ("profile", "Contact details updated".to_string()),
+        "contact.profile_picture_updated" => match e.payload.get("file_id") {
+            Some(serde_json::Value::String(_)) => {
+                ("profile", "Profile picture updated".to_string())
+            }
+            _ => ("profile", "Profile picture removed".to_string()),
+        },
         "session.started" => ("conversation", "Conversation started".to_string()),
         "session.ended" => ("conversation", "Conversation ended".to_string()),
         "contact.deleted" => ("lifecycle", "Contact deleted".to_string()),

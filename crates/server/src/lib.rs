@@ -106,14 +106,15 @@ pub fn build_job_runner(
     gateway: Arc<dyn WhatsAppGateway>,
     media: Arc<dyn MediaStore>,
     clock: Arc<dyn Clock>,
-    media_max_bytes: u64,
+    cfg: &Config,
 ) -> JobRunner {
     let sends = ventros_app::usecases::gateway_handlers(
         store.clone(),
         gateway,
         media,
         clock.clone(),
-        media_max_bytes,
+        cfg.media_max_bytes,
+        cfg.profile_picture_refresh_hours,
     );
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
@@ -168,7 +169,7 @@ pub async fn start_on(
         gateway.clone(),
         media.clone(),
         clock.clone(),
-        cfg.media_max_bytes,
+        cfg,
     ));
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();

@@ -9,8 +9,8 @@ use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::ports::MediaFileStore;
 use ventros_domain::event::EventEnvelope;
-use ventros_domain::ids::{MediaFileId, TenantId};
-use ventros_domain::media::{MediaFile, MediaOrigin, MediaStatus};
+use ventros_domain::ids::{ContactId, MediaFileId, TenantId};
+use ventros_domain::media::{ContactPicture, MediaFile, MediaOrigin, MediaStatus};
 
 const MEDIA_COLS: &str = "id, tenant_id, project_id, origin, message_id, status, mimetype, filename, size, sha256, error, source_url, created_at, updated_at, stored_at";
 
@@ -99,5 +99,54 @@ impl MediaFileStore for DbStore {
         self.write_with_events(f.tenant_id, update_media(f), events, f.updated_at)
             .await?;
         Ok(())
+    }
+
+    async fn get_contact_picture(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> AppResult<Option<ContactPicture>> {
+        let mut q = crate::sql::select(
+            "tenant_id, contact_id, file_id, sha256, checked_at",
+            "contact_pictures",
+            tenant,
+        );
+        q.push(" AND contact_id = ").push_bind(contact.0);
+        self.one(tenant, q.build(), |r| {
+            Ok(ContactPicture {
+                tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+                contact_id: r.try_get::<Uuid, _>("contact_id")?.into(),
+                file_id: r.try_get::<Option<Uuid>, _>("file_id")?.map(Into::into),
+                sha256: r.try_get("sha256")?,
+                checked_at: rows::at(r, "checked_at")?,
+            })
+        })
+        .await
+    }
+
+    async fn save_contact_picture(
+        &self,
+        p: &ContactPicture,
+        new_file: Option<&MediaFile>,
+        events: &[EventEnvelope],
+    ) -> AppResult<()> {
+        let mut tx = self.write(p.tenant_id).await?;
+        if let Some(f) = new_file {
+            insert_media(tx.conn(), f).await?;
+        }
+        sqlx::query(
+            "INSERT INTO contact_pictures (tenant_id, contact_id, file_id, sha256, checked_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, contact_id) DO UPDATE SET file_id = excluded.file_id, sha256 = excluded.sha256, checked_at = excluded.checked_at",
+        )
+        .bind(p.tenant_id.0)
+        .bind(p.contact_id.0)
+        .bind(p.file_id.map(|f| f.0))
+        .bind(&p.sha256)
+        .bind(Ts(p.checked_at))
+        .execute(tx.conn())
+        .await
+        .map_err(db_err)?;
+        tx.append(events, p.checked_at).await?;
+        tx.commit().await
     }
 }

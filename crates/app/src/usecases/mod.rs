@@ -15,6 +15,7 @@ pub mod message_actions;
 pub mod message_groups;
 pub mod notes;
 pub mod pipelines;
+pub mod profile_picture;
 pub mod projects;
 pub mod read_models;
 pub mod reports;
@@ -45,14 +46,15 @@ pub fn job_handlers(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Vec<Arc<dyn
     ]
 }
 
-/// The handlers that talk to the WhatsApp gateway and the media store: the send saga and
-/// media downloads.
+/// The handlers that talk to the WhatsApp gateway and the media store: the send saga,
+/// media downloads and profile pictures.
 pub fn gateway_handlers(
     store: Arc<dyn Store>,
     gateway: Arc<dyn WhatsAppGateway>,
     media: Arc<dyn MediaStore>,
     clock: Arc<dyn Clock>,
     media_max_bytes: u64,
+    picture_refresh_hours: u32,
 ) -> Vec<Arc<dyn JobHandler>> {
     let send = Arc::new(send_saga::SendHandler {
         store: store.clone(),
@@ -64,10 +66,18 @@ pub fn gateway_handlers(
         send.clone(),
         Arc::new(send_saga::ConfirmHandler(send)),
         Arc::new(media_download::MediaDownloadHandler {
+            store: store.clone(),
+            gateway: gateway.clone(),
+            media: media.clone(),
+            clock: clock.clone(),
+            max_bytes: media_max_bytes,
+        }),
+        Arc::new(profile_picture::ProfilePictureHandler {
             store,
             gateway,
             media,
             clock,
+            refresh_hours: picture_refresh_hours,
             max_bytes: media_max_bytes,
         }),
     ]

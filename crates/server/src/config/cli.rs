@@ -271,6 +271,7 @@ mod tests {
             "VENTROS_MEDIA_DIR",
             "VENTROS_MEDIA_URL",
             "VENTROS_MEDIA_MAX_BYTES",
+            "VENTROS_PROFILE_PICTURE_REFRESH_HOURS",
             "VENTROS_ADMIN_PASSWORD",
         ] {
             assert!(help.contains(env), "{env} missing from --help:\n{help}");

@@ -219,6 +219,16 @@ pub struct Config {
         hide_env_values = true
     )]
     pub media_max_bytes: u64,
+    /// Hours after which a contact's profile picture is fetched again, on its next new
+    /// session; 1 to 8760.
+    #[arg(
+        long,
+        env = "VENTROS_PROFILE_PICTURE_REFRESH_HOURS",
+        default_value_t = 24,
+        value_parser = clap::value_parser!(u32).range(1..=8_760),
+        hide_env_values = true
+    )]
+    pub profile_picture_refresh_hours: u32,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -266,6 +276,10 @@ impl fmt::Debug for Config {
             .field("media_dir", &self.media_dir)
             .field("media_url", &self.media_url)
             .field("media_max_bytes", &self.media_max_bytes)
+            .field(
+                "profile_picture_refresh_hours",
+                &self.profile_picture_refresh_hours,
+            )
             .finish()
     }
 }
@@ -319,6 +333,7 @@ impl Config {
             media_dir: None,
             media_url: None,
             media_max_bytes: 64 * 1024 * 1024,
+            profile_picture_refresh_hours: 24,
         }
     }
 }

@@ -21,7 +21,11 @@ async fn setup(app: &TestApp) -> (String, Conversation) {
 }
 
 async fn timer(app: &TestApp, k: &str) -> Value {
-    app.list("/v1/jobs?status=pending", k).await[0].clone()
+    app.list("/v1/jobs?status=pending", k)
+        .await
+        .into_iter()
+        .find(|j| j["kind"] == "session.timeout")
+        .unwrap()
 }
 
 async fn a_sessions_timer_is_listed_and_read(app: &TestApp) {
@@ -64,8 +68,8 @@ async fn a_due_timer_ends_the_session_and_arms_its_metrics(app: &TestApp) {
     let (k, conv) = setup(app).await;
     assert_eq!(
         app.jobs().run_until_idle().await.unwrap(),
-        2,
-        "the timeout, then the metrics job the end armed"
+        3,
+        "the timeout, the metrics job the end armed, the contact's picture look"
     );
     let ended = app.list("/v1/sessions?status=ended", &k).await;
     assert_eq!(ended[0]["id"], json!(conv.session));

@@ -29,6 +29,7 @@ mod media;
 mod metrics;
 mod notes;
 mod openapi;
+mod pictures;
 mod pipelines;
 mod process;
 mod projects;

@@ -203,6 +203,35 @@ pub async fn message_media(
     Ok((status, h, Body::from(got.bytes)).into_response())
 }
 
+/// A contact's profile picture
+///
+/// Ventros' copy of the contact's WhatsApp profile picture (fetched in the background on a
+/// new session; WhatsApp's own URLs expire). 404 when there is none, or it is hidden.
+#[utoipa::path(get, path = "/v1/contacts/{id}/picture", tag = "contacts", params(("id" = String, Path, description = "Contact id")), responses((status = 200, description = "The picture", content_type = "image/jpeg", body = Vec<u8>), AuthErrors, NotFoundError), security(("bearer" = [])))]
+pub async fn contact_picture(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "contact")?;
+    let (f, got) = ventros_app::usecases::profile_picture::contact_picture(
+        s.store.as_ref(),
+        s.media.as_ref(),
+        &p,
+        id.into(),
+    )
+    .await?;
+    let mut h = HeaderMap::new();
+    let mime = f.mimetype.unwrap_or_else(|| "image/jpeg".into());
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", f.sha256.unwrap_or_default())) {
+        h.insert(header::ETAG, v);
+    }
+    Ok((StatusCode::OK, h, Body::from(got.bytes)).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::byte_range;

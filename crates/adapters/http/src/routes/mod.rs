@@ -83,6 +83,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(media::message_media))
         .routes(routes!(media::upload))
         .routes(routes!(media::get))
+        .routes(routes!(media::contact_picture))
         .routes(routes!(sending::seen))
         .routes(routes!(sending::typing))
         .routes(routes!(conversations::list_sessions))

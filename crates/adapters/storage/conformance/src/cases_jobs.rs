@@ -21,6 +21,7 @@ pub fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
         Arc::new(crate::empty_gateway::MemoryMedia::default()),
         clock.clone(),
         ventros_domain::media::DEFAULT_MAX_BYTES,
+        ventros_domain::media::DEFAULT_PICTURE_REFRESH_HOURS,
     );
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()

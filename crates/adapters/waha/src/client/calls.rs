@@ -206,8 +206,13 @@ impl ContactGateway for WahaClient {
             message: format!("not a URL: {e}"),
             detail: Value::Null,
         })?;
-        let mut resp = self
-            .request(t, Method::GET, url)
+        // The key goes only to WAHA itself: a profile picture lives on WhatsApp's servers.
+        let own = reqwest::Url::parse(&t.base_url).is_ok_and(|b| b.origin() == url.origin());
+        let req = match own {
+            true => self.request(t, Method::GET, url),
+            false => self.http.get(url),
+        };
+        let mut resp = req
             .header(reqwest::header::ACCEPT, "*/*")
             .send()
             .await

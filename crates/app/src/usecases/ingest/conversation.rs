@@ -12,6 +12,7 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ChatId;
 use ventros_domain::job::{SessionMetricsJob, SessionTimeout};
+use ventros_domain::media::ProfilePictureJob;
 use ventros_domain::session::Session;
 use ventros_domain::wa_id::Jid;
 
@@ -84,6 +85,17 @@ impl Ingest<'_, '_, '_> {
             if self.tx.insert_session(&new).await? {
                 self.em
                     .emit(EventType::SessionStarted, new.id.0, session_payload(&new));
+                // A new session looks at the contact's picture (the job fetches it only when
+                // it is missing or stale; WAHA is never called in this transaction).
+                if let Some(contact) = new.contact_id {
+                    let job = ProfilePictureJob::job(
+                        self.channel.scope,
+                        contact,
+                        self.channel_id(),
+                        self.now,
+                    );
+                    self.tx.arm_job(&job).await?;
+                }
                 return Ok(new);
             }
         }

@@ -80,6 +80,18 @@ async fn resolve_media<S: MediaFileStore + ?Sized>(
     Ok(())
 }
 
+/// The caller may send, and what it sends is valid (an upload it names included).
+async fn checked<S: MediaFileStore + ?Sized>(
+    store: &S,
+    actor: &Actor,
+    mut out: Outgoing,
+) -> AppResult<Outgoing> {
+    actor.require(Permission::MessagesSend)?;
+    out.content.validate()?;
+    resolve_media(store, actor, &mut out.content).await?;
+    Ok(out)
+}
+
 /// Sends into an existing chat.
 pub async fn send_to_chat<S>(
     store: &S,
@@ -91,10 +103,7 @@ pub async fn send_to_chat<S>(
 where
     S: AccessStore + ChannelStore + ConversationStore + IngestStore + MediaFileStore + ?Sized,
 {
-    actor.require(Permission::MessagesSend)?;
-    let mut out = out;
-    out.content.validate()?;
-    resolve_media(store, actor, &mut out.content).await?;
+    let out = checked(store, actor, out).await?;
     let chat = store
         .get_chat(actor.scope, chat_id)
         .await?
@@ -133,10 +142,7 @@ where
         + MediaFileStore
         + ?Sized,
 {
-    actor.require(Permission::MessagesSend)?;
-    let mut out = out;
-    out.content.validate()?;
-    resolve_media(store, actor, &mut out.content).await?;
+    let out = checked(store, actor, out).await?;
     let contact = store
         .get_contact(actor.scope, contact_id)
         .await?

@@ -12,17 +12,25 @@ use ventros_domain::session::SessionStatus;
 use ventros_waha::sample;
 use ventros_workers::{JobRunner, JobRunnerConfig};
 
-/// A runner with every handler, like `ventros serve` has; the outside (WAHA, the media
-/// store) is a gateway that has nothing and a store in memory.
-pub fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
-    let outside = ventros_app::usecases::gateway_handlers(
+/// The handlers that talk to the outside, on the test doubles.
+fn outside_handlers(
+    store: &DynStore,
+    clock: Arc<FixedClock>,
+) -> Vec<Arc<dyn ventros_app::ports::JobHandler>> {
+    ventros_app::usecases::gateway_handlers(
         store.clone(),
         Arc::new(crate::empty_gateway::EmptyGateway),
         Arc::new(crate::empty_gateway::MemoryMedia::default()),
-        clock.clone(),
+        clock,
         ventros_domain::media::DEFAULT_MAX_BYTES,
         ventros_domain::media::DEFAULT_PICTURE_REFRESH_HOURS,
-    );
+    )
+}
+
+/// A runner with every handler, like `ventros serve` has; the outside (WAHA, the media
+/// store) is a gateway that has nothing and a store in memory.
+pub fn runner(store: &DynStore, clock: Arc<FixedClock>) -> JobRunner {
+    let outside = outside_handlers(store, clock.clone());
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
         .chain(outside)
@@ -257,7 +265,11 @@ pub async fn sessions_end_after_inactivity_once(store: DynStore) {
     let c = Arc::new(FixedClock::new(clock_now()));
     let r = runner(&store, c.clone());
     c.advance(Duration::seconds(15));
-    assert_eq!(r.run_once().await.unwrap(), 1, "the message group's window");
+    assert_eq!(
+        r.run_once().await.unwrap(),
+        2,
+        "the message group's window and the contact's picture look"
+    );
     c.advance(Duration::seconds(1785));
     assert_eq!(
         r.run_once().await.unwrap(),
@@ -325,7 +337,11 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
         .unwrap();
     let c = Arc::new(FixedClock::new(clock_now()));
     let r = runner(&store, c.clone());
-    assert_eq!(r.run_once().await.unwrap(), 1, "fires early");
+    assert_eq!(
+        r.run_once().await.unwrap(),
+        2,
+        "fires early (with the contact's picture look)"
+    );
     assert_eq!(sessions(&store, &t).await[0].status, SessionStatus::Active);
     let j = &jobs_of(&store, &t, JobStatus::Pending, SESSION_TIMEOUT).await[0];
     assert_eq!(
@@ -403,6 +419,7 @@ pub async fn two_workers_never_end_a_session_twice(store: DynStore) {
     let mk = || {
         ventros_app::usecases::job_handlers(store.clone(), c.clone())
             .into_iter()
+            .chain(outside_handlers(&store, c.clone()))
             .fold(
                 JobRunner::new(store.clone(), c.clone() as Arc<dyn Clock>, cfg),
                 JobRunner::handle,
@@ -410,8 +427,9 @@ pub async fn two_workers_never_end_a_session_twice(store: DynStore) {
     };
     let (w1, w2) = (mk(), mk());
     let (n1, n2) = tokio::join!(w1.run_until_idle(), w2.run_until_idle());
-    // 40 message groups, 40 timeouts, then the 40 metrics jobs the ends armed.
-    assert_eq!(n1.unwrap() + n2.unwrap(), 120, "each job ran once");
+    // 40 message groups, 40 picture looks, 40 timeouts, then the 40 metrics jobs the ends
+    // armed.
+    assert_eq!(n1.unwrap() + n2.unwrap(), 160, "each job ran once");
     let s = sessions(&store, &t).await;
     assert!(s.iter().all(|s| s.status == SessionStatus::Ended));
     assert!(s.iter().all(|s| s.metrics.is_some()));
@@ -441,8 +459,9 @@ pub async fn timers_survive_a_restart(
     drop(before);
     let after = reopen.await;
     let c = Arc::new(FixedClock::new(clock_now() + Duration::seconds(1800)));
-    // Five message groups, five inactivity timeouts, five metrics jobs armed by the ends.
-    assert_eq!(runner(&after, c).run_until_idle().await.unwrap(), 15);
+    // Five message groups, five picture looks, five inactivity timeouts, five metrics jobs
+    // armed by the ends.
+    assert_eq!(runner(&after, c).run_until_idle().await.unwrap(), 20);
     let s = sessions(&after, &t).await;
     assert_eq!(s.len(), 5);
     assert!(s.iter().all(|s| s.status == SessionStatus::Ended));

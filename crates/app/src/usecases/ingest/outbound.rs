@@ -84,6 +84,33 @@ pub struct QueueSend<'a> {
     pub reply_to: Option<(MessageId, String)>,
 }
 
+/// Runs `$body` with an `Ingest` on one unit of work of `$wc`'s tenant, then appends the
+/// events it emitted and commits; the body's value (it returns `AppResult`) is the result.
+macro_rules! in_unit {
+    ($store:expr, $wc:expr, $now:expr, $ctx:expr, |$ing:ident| $body:block) => {{
+        let mut tx = unit($store, $wc.scope).await?;
+        let mut em = Emitter {
+            scope: $wc.scope,
+            ctx: $ctx,
+            now: $now,
+            events: Vec::new(),
+        };
+        let out: AppResult<_> = {
+            let mut $ing = Ingest {
+                tx: tx.as_mut(),
+                em: &mut em,
+                channel: $wc,
+                now: $now,
+            };
+            async { $body }.await
+        };
+        let out = out?;
+        tx.append_events(&em.events).await?;
+        tx.commit().await?;
+        Ok(out)
+    }};
+}
+
 /// One saga step's transaction, with an emitter for its events.
 async fn unit<S: IngestStore + ?Sized>(store: &S, scope: Scope) -> AppResult<Box<dyn IngestTx>> {
     store.begin_ingest(scope).await
@@ -98,118 +125,105 @@ pub async fn queue_send(
     ctx: &EventContext,
 ) -> AppResult<Message> {
     let wc = webhook_channel(q.channel);
-    let mut tx = unit(store, wc.scope).await?;
-    let mut em = Emitter {
-        scope: wc.scope,
-        ctx,
-        now,
-        events: Vec::new(),
-    };
-    let mut ing = Ingest {
-        tx: tx.as_mut(),
-        em: &mut em,
-        channel: &wc,
-        now,
-    };
-    let chat = match q.chat {
-        ChatRef::Chat(c) => c.clone(),
-        ChatRef::Contact {
-            contact,
-            wa_chat_id,
-        } => {
-            ing.chat(
+    in_unit!(store, &wc, now, ctx, |ing| {
+        let chat = match q.chat {
+            ChatRef::Chat(c) => c.clone(),
+            ChatRef::Contact {
+                contact,
                 wa_chat_id,
-                ventros_domain::chat::ChatKind::Individual,
-                Some(contact),
-                None,
-            )
-            .await?
+            } => {
+                ing.chat(
+                    wa_chat_id,
+                    ventros_domain::chat::ChatKind::Individual,
+                    Some(contact),
+                    None,
+                )
+                .await?
+            }
+        };
+        let session = ing.session_for(&chat, now).await?;
+        let id = MessageId::new();
+        let raw = pending_raw_id(id);
+        let content = q.content;
+        let media = content.media().map(|m| Media {
+            url: m.url.clone(),
+            file_id: m.media_id,
+            mimetype: content.mimetype(),
+            filename: m.filename.clone(),
+            error: None,
+        });
+        let location = match &content {
+            OutboundContent::Location {
+                latitude,
+                longitude,
+                title,
+            } => Some(json!({"latitude": latitude, "longitude": longitude, "description": title})),
+            _ => None,
+        };
+        let vcards = match &content {
+            OutboundContent::ContactCard { contacts } => contacts.iter().map(vcard).collect(),
+            _ => Vec::new(),
+        };
+        let message = Message {
+            id,
+            tenant_id: wc.scope.tenant_id,
+            project_id: wc.scope.project_id,
+            channel_id: q.channel.id,
+            chat_id: chat.id,
+            session_id: session.id,
+            contact_id: chat.contact_id,
+            direction: Direction::Outbound,
+            sender_kind: sender_kind(q.agent),
+            sender_wa_id: None,
+            content_type: content.content_type(),
+            body: content.body(),
+            media,
+            location,
+            vcards,
+            reply_to: q.reply_to.as_ref().map(|r| r.1.clone()),
+            reply_to_message_id: q.reply_to.as_ref().map(|r| r.0),
+            status: DeliveryStatus::Pending,
+            provider_id: raw.clone(),
+            from_me: true,
+            raw_id: raw,
+            imported: false,
+            sent_at: now,
+            created_at: now,
+            edited_at: None,
+            deleted_at: None,
+            reactions: json!({}),
+            agent_id: Some(q.agent.id),
+            confirmed_at: None,
+            failure: None,
+        };
+        if !ing.tx.insert_message(&message).await? {
+            return Err(AppError::internal("a new message id collided"));
         }
-    };
-    let session = ing.session_for(&chat, now).await?;
-    let id = MessageId::new();
-    let raw = pending_raw_id(id);
-    let content = q.content;
-    let media = content.media().map(|m| Media {
-        url: m.url.clone(),
-        file_id: m.media_id,
-        mimetype: content.mimetype(),
-        filename: m.filename.clone(),
-        error: None,
-    });
-    let location = match &content {
-        OutboundContent::Location {
-            latitude,
-            longitude,
-            title,
-        } => Some(json!({"latitude": latitude, "longitude": longitude, "description": title})),
-        _ => None,
-    };
-    let vcards = match &content {
-        OutboundContent::ContactCard { contacts } => contacts.iter().map(vcard).collect(),
-        _ => Vec::new(),
-    };
-    let message = Message {
-        id,
-        tenant_id: wc.scope.tenant_id,
-        project_id: wc.scope.project_id,
-        channel_id: q.channel.id,
-        chat_id: chat.id,
-        session_id: session.id,
-        contact_id: chat.contact_id,
-        direction: Direction::Outbound,
-        sender_kind: sender_kind(q.agent),
-        sender_wa_id: None,
-        content_type: content.content_type(),
-        body: content.body(),
-        media,
-        location,
-        vcards,
-        reply_to: q.reply_to.as_ref().map(|r| r.1.clone()),
-        reply_to_message_id: q.reply_to.as_ref().map(|r| r.0),
-        status: DeliveryStatus::Pending,
-        provider_id: raw.clone(),
-        from_me: true,
-        raw_id: raw,
-        imported: false,
-        sent_at: now,
-        created_at: now,
-        edited_at: None,
-        deleted_at: None,
-        reactions: json!({}),
-        agent_id: Some(q.agent.id),
-        confirmed_at: None,
-        failure: None,
-    };
-    if !ing.tx.insert_message(&message).await? {
-        return Err(AppError::internal("a new message id collided"));
-    }
-    let send = OutboundSend {
-        message_id: id,
-        tenant_id: wc.scope.tenant_id,
-        project_id: wc.scope.project_id,
-        channel_id: q.channel.id,
-        chat_id: chat.id,
-        wa_chat_id: chat.wa_chat_id.clone(),
-        state: SendState::Queued,
-        content,
-        reply_to: message.reply_to.clone(),
-        reserved_id: None,
-        attempts: 0,
-        outcome_unknown: false,
-        typing_until: None,
-        queued_at: now,
-        sent_at: None,
-        updated_at: now,
-    };
-    ing.tx.insert_send(&send).await?;
-    ing.tx.arm_job(&SendJob::send(&send, now, now)).await?;
-    let mut p = message_payload(&message);
-    p["agent_id"] = json!(q.agent.id);
-    ing.em.emit(EventType::MessageQueued, id.0, p);
-    tx.append_events(&em.events).await?;
-    tx.commit().await?;
-    Ok(message)
+        let send = OutboundSend {
+            message_id: id,
+            tenant_id: wc.scope.tenant_id,
+            project_id: wc.scope.project_id,
+            channel_id: q.channel.id,
+            chat_id: chat.id,
+            wa_chat_id: chat.wa_chat_id.clone(),
+            state: SendState::Queued,
+            content,
+            reply_to: message.reply_to.clone(),
+            reserved_id: None,
+            attempts: 0,
+            outcome_unknown: false,
+            typing_until: None,
+            queued_at: now,
+            sent_at: None,
+            updated_at: now,
+        };
+        ing.tx.insert_send(&send).await?;
+        ing.tx.arm_job(&SendJob::send(&send, now, now)).await?;
+        let mut p = message_payload(&message);
+        p["agent_id"] = json!(q.agent.id);
+        ing.em.emit(EventType::MessageQueued, id.0, p);
+        Ok(message)
+    })
 }
 
 /// A send as its job sees it before acting.
@@ -308,29 +322,16 @@ pub async fn record(
     step: Step,
     ctx: &EventContext,
 ) -> AppResult<Option<OutboundSend>> {
-    let mut tx = unit(store, wc.scope).await?;
-    let mut em = Emitter {
-        scope: wc.scope,
-        ctx,
-        now,
-        events: Vec::new(),
-    };
-    let mut ing = Ingest {
-        tx: tx.as_mut(),
-        em: &mut em,
-        channel: wc,
-        now,
-    };
-    let send = match step {
-        Step::Confirmed { at } => {
-            ing.confirm_send(message_id, at).await?;
-            ing.tx.get_send(message_id).await?
-        }
-        other => ing.step(message_id, other).await?,
-    };
-    tx.append_events(&em.events).await?;
-    tx.commit().await?;
-    Ok(send)
+    in_unit!(store, wc, now, ctx, |ing| {
+        let send = match step {
+            Step::Confirmed { at } => {
+                ing.confirm_send(message_id, at).await?;
+                ing.tx.get_send(message_id).await?
+            }
+            other => ing.step(message_id, other).await?,
+        };
+        Ok(send)
+    })
 }
 
 impl Ingest<'_, '_, '_> {
@@ -595,28 +596,18 @@ pub async fn apply_own(
     change: OwnChange<'_>,
     ctx: &EventContext,
 ) -> AppResult<()> {
-    let mut tx = unit(store, wc.scope).await?;
-    let mut em = Emitter {
-        scope: wc.scope,
-        ctx,
-        now,
-        events: Vec::new(),
-    };
-    let mut ing = Ingest {
-        tx: tx.as_mut(),
-        em: &mut em,
-        channel: wc,
-        now,
-    };
-    match change {
-        OwnChange::Reaction {
-            from_me,
-            raw_id,
-            emoji,
-        } => ing.reaction(Some(from_me), raw_id, "me", emoji).await?,
-        OwnChange::Edit { raw_id, text } => ing.edited(raw_id, Some(text.to_string()), now).await?,
-        OwnChange::Delete { raw_id } => ing.revoked(raw_id, now).await?,
-    };
-    tx.append_events(&em.events).await?;
-    tx.commit().await
+    in_unit!(store, wc, now, ctx, |ing| {
+        match change {
+            OwnChange::Reaction {
+                from_me,
+                raw_id,
+                emoji,
+            } => ing.reaction(Some(from_me), raw_id, "me", emoji).await?,
+            OwnChange::Edit { raw_id, text } => {
+                ing.edited(raw_id, Some(text.to_string()), now).await?
+            }
+            OwnChange::Delete { raw_id } => ing.revoked(raw_id, now).await?,
+        };
+        Ok(())
+    })
 }

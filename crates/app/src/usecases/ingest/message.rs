@@ -221,15 +221,7 @@ impl Ingest<'_, '_, '_> {
             .await?;
         let mut touched = session.clone();
         touch.apply(&mut touched);
-        let timeout = session_timeout_in(
-            &mut *self.tx,
-            self.channel.session_timeout_seconds,
-            pipeline,
-        )
-        .await?;
-        self.tx
-            .arm_job(&SessionTimeout::job(&touched, timeout, self.now))
-            .await?;
+        self.arm_inactivity(&touched, pipeline).await?;
         match message.sender_kind {
             SenderKind::Contact => self.join_message_group(message).await?,
             SenderKind::Agent | SenderKind::PhoneApp => {
@@ -238,6 +230,24 @@ impl Ingest<'_, '_, '_> {
             SenderKind::Bot | SenderKind::System => {}
         }
         Ok(())
+    }
+
+    /// (Re-)arms the session's inactivity timer with the timeout of the chat contact's
+    /// pipeline when that overrides the channel's.
+    pub(super) async fn arm_inactivity(
+        &mut self,
+        session: &Session,
+        pipeline: Option<ventros_domain::ids::PipelineId>,
+    ) -> AppResult<()> {
+        let timeout = session_timeout_in(
+            &mut *self.tx,
+            self.channel.session_timeout_seconds,
+            pipeline,
+        )
+        .await?;
+        self.tx
+            .arm_job(&SessionTimeout::job(session, timeout, self.now))
+            .await
     }
 
     pub(super) async fn find_reply_target(

@@ -8,7 +8,6 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::InboundMessage;
 use crate::ports::{IngestStore, IngestTx, WebhookChannel};
 use crate::usecases::events::{Emitter, message_payload};
-use crate::usecases::pipelines::session_timeout_in;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use ventros_domain::agent::{Agent, AgentKind};
@@ -16,7 +15,6 @@ use ventros_domain::channel::Channel;
 use ventros_domain::chat::Chat;
 use ventros_domain::event::{EventContext, EventType};
 use ventros_domain::ids::MessageId;
-use ventros_domain::job::SessionTimeout;
 use ventros_domain::message::{DeliveryStatus, Direction, Media, Message, SenderKind};
 use ventros_domain::outbound::{
     CardIn, OutboundContent, OutboundSend, SendFailure, SendJob, SendState, pending_raw_id,
@@ -347,21 +345,21 @@ impl Ingest<'_, '_, '_> {
         );
         let s = self.session(new.clone()).await?;
         if s.id == new.id {
-            let pipeline = match chat.contact_id {
-                Some(c) => self.tx.contact_pipeline(c).await?,
-                None => None,
-            };
-            let timeout = session_timeout_in(
-                &mut *self.tx,
-                self.channel.session_timeout_seconds,
-                pipeline,
-            )
-            .await?;
-            self.tx
-                .arm_job(&SessionTimeout::job(&s, timeout, self.now))
-                .await?;
+            let pipeline = self.chat_pipeline(chat).await?;
+            self.arm_inactivity(&s, pipeline).await?;
         }
         Ok(s)
+    }
+
+    /// The pipeline of the chat's contact, if it has one.
+    async fn chat_pipeline(
+        &mut self,
+        chat: &Chat,
+    ) -> AppResult<Option<ventros_domain::ids::PipelineId>> {
+        match chat.contact_id {
+            Some(c) => self.tx.contact_pipeline(c).await,
+            None => Ok(None),
+        }
     }
 
     /// Counts a sent message in its session, moving it to the chat's current session when
@@ -374,10 +372,7 @@ impl Ingest<'_, '_, '_> {
             .ok_or_else(|| AppError::internal("a sent message's chat is gone"))?;
         let session = self.session_for(&chat, m.sent_at).await?;
         m.session_id = session.id;
-        let pipeline = match chat.contact_id {
-            Some(c) => self.tx.contact_pipeline(c).await?,
-            None => None,
-        };
+        let pipeline = self.chat_pipeline(&chat).await?;
         self.count_in_session(&session, m, pipeline).await
     }
 
@@ -489,6 +484,7 @@ impl Ingest<'_, '_, '_> {
                 p["failure"] = json!(failure);
                 self.em.emit(EventType::MessageFailed, id.0, p);
             }
+            // Recorded through `confirm_send` (see `record`).
             Step::Confirmed { .. } => {}
         }
         self.save(&mut send, &m).await?;

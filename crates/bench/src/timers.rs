@@ -15,6 +15,7 @@ use ventros_app::error::AppResult;
 use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, FixedClock, JobFinish, JobHandler, Store};
 use ventros_app::usecases::ingest::{IngestOutcome, ingest_webhook};
+use ventros_domain::channel::DEFAULT_SESSION_TIMEOUT_S;
 use ventros_domain::event::EventContext;
 use ventros_domain::ids::JobId;
 use ventros_domain::job::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
@@ -96,7 +97,7 @@ pub async fn timers(
     pg_admin: Option<&str>,
 ) -> anyhow::Result<String> {
     let now = Utc::now();
-    // Messages an hour old: every session's 30-minute timer is due once they are in.
+    // Messages an hour old, delivered late: every session's 30-minute timer counts from now.
     let sent = now - Span::hours(1);
     let mut out = format!(
         "bench timers: backend={backend} sessions={sessions} concurrency={concurrency} workers={workers}\n"
@@ -155,9 +156,11 @@ pub async fn timers(
         bail!("no timer was armed");
     }
 
-    // Expire: the runners end every session (and compute its metrics); message groups stay
-    // pending (their window is still open at `now`).
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(now));
+    // Expire: the messages arrived an hour late, so inactivity counts from their arrival;
+    // a clock past that timeout lets the runners end every session (and compute its
+    // metrics, flush its message group and look at the contact's picture).
+    let expire_at = now + Span::seconds(DEFAULT_SESSION_TIMEOUT_S + 1);
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(expire_at));
     let (ran, expire) = drain(runners(&store, clock.clone(), workers, false)).await?;
     let left = store
         .live_counts(scope, None)
@@ -171,7 +174,7 @@ pub async fn timers(
         ms(arm.p99)
     ));
     out.push_str(&format!(
-        "expire: {sessions} sessions in {:.1} s ({:.0} sessions/s; {ran} jobs: timeouts, metrics, picture looks)\n",
+        "expire: {sessions} sessions in {:.1} s ({:.0} sessions/s; {ran} jobs: timeouts, metrics, message groups, picture looks)\n",
         expire.as_secs_f64(),
         sessions as f64 / expire.as_secs_f64().max(1e-9),
     ));
@@ -262,11 +265,11 @@ mod tests {
         let report = report.unwrap_or_else(|e| panic!("{e}"));
         assert!(report.contains("expire: 25 sessions"), "{report}");
         assert!(
-            report.contains("75 jobs"),
-            "timeouts, metrics, pictures: {report}"
+            report.contains("100 jobs"),
+            "timeouts, metrics, message groups, pictures: {report}"
         );
         assert!(
-            report.contains("baseline expire (no-op jobs): 75 jobs"),
+            report.contains("baseline expire (no-op jobs): 100 jobs"),
             "{report}"
         );
     }

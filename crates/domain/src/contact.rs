@@ -284,9 +284,110 @@ impl ContactPatch {
     }
 }
 
+/// The job that asks WhatsApp for the phone number behind a contact known only by its LID.
+pub const LID_LOOKUP_JOB: &str = "contact.lid_lookup";
+
+/// What the LID lookup job carries: whose number, asked through which channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LidLookupJob {
+    pub contact_id: ContactId,
+    pub channel_id: crate::ids::ChannelId,
+}
+
+impl LidLookupJob {
+    /// One live job per contact: arming it again moves it.
+    pub fn job(
+        scope: crate::tenancy::Scope,
+        contact: ContactId,
+        channel: crate::ids::ChannelId,
+        now: DateTime<Utc>,
+    ) -> crate::job::Job {
+        crate::job::Job::pending(
+            scope,
+            LID_LOOKUP_JOB,
+            format!("{LID_LOOKUP_JOB}:{contact}"),
+            serde_json::json!(LidLookupJob {
+                contact_id: contact,
+                channel_id: channel
+            }),
+            now,
+            now,
+        )
+    }
+}
+
+impl Contact {
+    /// Known only by its LID: the phone number is still to be learned.
+    pub fn lid_only(&self) -> bool {
+        self.phone.is_none() && self.lid.is_some()
+    }
+
+    /// Takes in `other`, the same person first seen by its LID: the LID, and whatever this
+    /// contact does not have yet (names, email, pipeline); tags are joined, custom fields
+    /// this contact already has win.
+    pub fn absorb(&mut self, other: &Contact, now: DateTime<Utc>) {
+        if self.lid.is_none() {
+            self.lid = other.lid.clone();
+        }
+        for (mine, theirs) in [
+            (&mut self.name, &other.name),
+            (&mut self.push_name, &other.push_name),
+            (&mut self.email, &other.email),
+        ] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+        if self.pipeline_id.is_none() {
+            self.pipeline_id = other.pipeline_id;
+        }
+        for t in &other.tags {
+            if !self.tags.contains(t) {
+                self.tags.push(t.clone());
+            }
+        }
+        if let (serde_json::Value::Object(mine), serde_json::Value::Object(theirs)) =
+            (&mut self.custom_fields, &other.custom_fields)
+        {
+            for (k, v) in theirs {
+                mine.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        self.updated_at = now;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_contact_absorbs_its_lid_twin() {
+        let now = Utc::now();
+        let mut phone = sighting(None).to_new_contact(TenantId::new(), ProjectId::new(), now);
+        phone.name = Some("Ana Souza".into());
+        phone.tags = vec!["lead".into()];
+        phone.custom_fields = serde_json::json!({"plan": "gold"});
+        let lid = ContactSighting {
+            phone: None,
+            wa_id: None,
+            lid: Some("123456789@lid".into()),
+            push_name: Some("Ana".into()),
+        };
+        let mut twin = lid.to_new_contact(phone.tenant_id, phone.project_id, now);
+        twin.tags = vec!["vip".into(), "lead".into()];
+        twin.custom_fields = serde_json::json!({"plan": "silver", "city": "Recife"});
+        assert!(twin.lid_only() && !phone.lid_only());
+        phone.absorb(&twin, now);
+        assert_eq!(phone.lid.as_deref(), Some("123456789@lid"));
+        assert_eq!(phone.name.as_deref(), Some("Ana Souza"));
+        assert_eq!(phone.push_name.as_deref(), Some("Ana"));
+        assert_eq!(phone.tags, vec!["lead".to_string(), "vip".to_string()]);
+        assert_eq!(
+            phone.custom_fields,
+            serde_json::json!({"plan": "gold", "city": "Recife"})
+        );
+    }
 
     fn sighting(push: Option<&str>) -> ContactSighting {
         ContactSighting {

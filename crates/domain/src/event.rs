@@ -100,10 +100,12 @@ pub enum EventType {
     ContactProfilePictureUpdated,
     #[serde(rename = "media.uploaded")]
     MediaUploaded,
+    #[serde(rename = "contact.merged")]
+    ContactMerged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 46] = [
+    pub const ALL: [EventType; 47] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -150,6 +152,7 @@ impl EventType {
         EventType::MessageMediaStored,
         EventType::ContactProfilePictureUpdated,
         EventType::MediaUploaded,
+        EventType::ContactMerged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -200,6 +203,7 @@ impl EventType {
             EventType::MessageMediaStored => "message.media_stored",
             EventType::ContactProfilePictureUpdated => "contact.profile_picture_updated",
             EventType::MediaUploaded => "media.uploaded",
+            EventType::ContactMerged => "contact.merged",
         }
     }
 
@@ -244,7 +248,9 @@ impl EventType {
             | EventType::ChannelDeleted
             | EventType::ChannelActivated
             | EventType::ChannelDeactivated => "channel",
-            EventType::ContactDeleted | EventType::ContactProfilePictureUpdated => "contact",
+            EventType::ContactDeleted
+            | EventType::ContactProfilePictureUpdated
+            | EventType::ContactMerged => "contact",
             EventType::MediaUploaded => "media",
             EventType::NoteAdded | EventType::NoteDeleted => "note",
             EventType::UserCreated | EventType::UserDisabled => "user",

@@ -114,6 +114,11 @@ pub struct SessionTimeout {
     /// Inactivity counts from here at the earliest (set when a session is reopened).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_since: Option<DateTime<Utc>>,
+    /// When the last message arrived, if it came later than the timeout after it was
+    /// written (phone offline, or Ventros down while WAHA retried): the timer then runs a
+    /// timeout after the arrival, so the session does not end before anyone could answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_arrival: Option<DateTime<Utc>>,
 }
 
 impl SessionTimeout {
@@ -129,17 +134,37 @@ impl SessionTimeout {
         active_since: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Job {
-        let t = SessionTimeout {
+        SessionTimeout {
             session_id: s.id,
             timeout_seconds,
             active_since,
+            late_arrival: None,
+        }
+        .into_job(s, now)
+    }
+
+    /// The timer a message that just arrived (re-)arms: as `job`, and when the message
+    /// comes at or after its session's deadline (delivered late), from its arrival.
+    pub fn on_arrival(s: &Session, timeout_seconds: i64, now: DateTime<Utc>) -> Job {
+        let mut t = SessionTimeout {
+            session_id: s.id,
+            timeout_seconds,
+            active_since: None,
+            late_arrival: None,
         };
+        if t.deadline(s) <= now {
+            t.late_arrival = Some(now);
+        }
+        t.into_job(s, now)
+    }
+
+    fn into_job(self, s: &Session, now: DateTime<Utc>) -> Job {
         Job::pending(
             s.scope(),
             SESSION_TIMEOUT,
             Self::key(s.id),
-            serde_json::json!(t),
-            t.due_at(s),
+            serde_json::json!(self),
+            self.due_at(s),
             now,
         )
     }
@@ -149,11 +174,21 @@ impl SessionTimeout {
         format!("{SESSION_TIMEOUT}:{session}")
     }
 
-    /// When the session is due to end, given its current last activity.
-    pub fn due_at(&self, s: &Session) -> DateTime<Utc> {
+    /// The session's deadline in WhatsApp's time: a timeout after its last message (or
+    /// its start, or the reopen). A message written at or after it starts a new session.
+    pub fn deadline(&self, s: &Session) -> DateTime<Utc> {
         let last = s.last_message_at.unwrap_or(s.started_at);
         let from = self.active_since.map_or(last, |a| a.max(last));
         crate::time::plus_secs(from, self.timeout_seconds)
+    }
+
+    /// When the timer ends the session: its deadline, or a timeout after a late arrival.
+    pub fn due_at(&self, s: &Session) -> DateTime<Utc> {
+        let deadline = self.deadline(s);
+        match self.late_arrival {
+            Some(a) => deadline.max(crate::time::plus_secs(a, self.timeout_seconds)),
+            None => deadline,
+        }
     }
 }
 
@@ -188,6 +223,41 @@ mod tests {
         assert_eq!(retry_delay(4), Duration::seconds(80));
         assert_eq!(retry_delay(30), Duration::seconds(3600));
         assert_eq!(retry_delay(0), Duration::seconds(10));
+    }
+
+    #[test]
+    fn a_late_message_counts_inactivity_from_arrival() {
+        use crate::ids::{ChannelId, ChatId};
+        use crate::tenancy::Scope;
+        let sent = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let scope = Scope {
+            tenant_id: TenantId::new(),
+            project_id: ProjectId::new(),
+        };
+        let mut s = Session::open(scope, ChannelId::new(), ChatId::new(), None, sent);
+        s.last_message_at = Some(sent);
+        let timer = |job: &Job| serde_json::from_value::<SessionTimeout>(job.payload.clone());
+        // Within the timeout: inactivity counts from the message.
+        let job = SessionTimeout::on_arrival(&s, 1800, sent + Duration::seconds(60));
+        assert_eq!(job.run_at, sent + Duration::seconds(1800));
+        assert_eq!(timer(&job).ok().and_then(|t| t.late_arrival), None);
+        // Two hours late: the timer runs a whole timeout after the arrival, while the
+        // deadline a later message is measured against stays in WhatsApp's time.
+        let late = sent + Duration::hours(2);
+        let job = SessionTimeout::on_arrival(&s, 1800, late);
+        assert_eq!(job.run_at, late + Duration::seconds(1800));
+        let t = timer(&job).ok();
+        assert_eq!(t.as_ref().and_then(|t| t.late_arrival), Some(late));
+        assert_eq!(
+            t.map(|t| t.deadline(&s)),
+            Some(sent + Duration::seconds(1800))
+        );
+        // Exactly at the deadline is late too (the timer would be due on arrival).
+        let at_deadline = sent + Duration::seconds(1800);
+        let job = SessionTimeout::on_arrival(&s, 1800, at_deadline);
+        assert_eq!(job.run_at, at_deadline + Duration::seconds(1800));
     }
 
     #[test]

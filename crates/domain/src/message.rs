@@ -329,3 +329,39 @@ mod tests {
         }
     }
 }
+
+/// A change to a message that arrived before the message itself (WAHA does not promise the
+/// order of its webhooks): kept, and applied when the message lands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EarlyChange {
+    Revoked {
+        at: DateTime<Utc>,
+    },
+    Edited {
+        body: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// `text` empty removes the reactor's reaction.
+    Reaction {
+        reactor: String,
+        text: String,
+    },
+    PollVote {
+        voter: String,
+        selected: Vec<String>,
+        at: DateTime<Utc>,
+    },
+}
+
+impl EarlyChange {
+    /// What the delivery log says of a change kept for later.
+    pub fn kept_reason(&self) -> &'static str {
+        match self {
+            EarlyChange::Revoked { .. } => "revoke kept until its message arrives",
+            EarlyChange::Edited { .. } => "edit kept until its message arrives",
+            EarlyChange::Reaction { .. } => "reaction kept until its message arrives",
+            EarlyChange::PollVote { .. } => "poll vote kept until its poll arrives",
+        }
+    }
+}

@@ -33,6 +33,17 @@ pub fn timeline_entry(e: &EventEnvelope) -> Option<ContactEvent> {
             }
             _ => ("profile", "Profile picture removed".to_string()),
         },
+        "contact.merged" => {
+            let lid = e
+                .payload
+                .get("merged_lid")
+                .and_then(|v| v.as_str())
+                .unwrap_or("its LID");
+            (
+                "profile",
+                format!("Merged with the contact first seen as {lid}"),
+            )
+        }
         "session.started" => ("conversation", "Conversation started".to_string()),
         "session.ended" => ("conversation", "Conversation ended".to_string()),
         "contact.deleted" => ("lifecycle", "Contact deleted".to_string()),

@@ -97,6 +97,71 @@ impl CrmStore for DbStore {
         tx.commit().await
     }
 
+    async fn merge_contacts(
+        &self,
+        survivor: &Contact,
+        merged: ContactId,
+        events: &[EventEnvelope],
+    ) -> AppResult<bool> {
+        let (t, s, at) = (survivor.tenant_id, survivor.id, survivor.updated_at);
+        let mut tx = self.write(t).await?;
+        // First out of the unique phone/LID indexes, so the survivor can take the LID.
+        let gone = sqlx::query("UPDATE contacts SET deleted_at = $1, updated_at = $1, merged_into = $2 WHERE tenant_id = $3 AND id = $4 AND deleted_at IS NULL")
+            .bind(Ts(at))
+            .bind(s.0)
+            .bind(t.0)
+            .bind(merged.0)
+            .execute(tx.conn())
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE contacts SET name = $1, push_name = $2, email = $3, lid = $4, tags = $5, custom_fields = $6, pipeline_id = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10")
+            .bind(&survivor.name)
+            .bind(&survivor.push_name)
+            .bind(&survivor.email)
+            .bind(&survivor.lid)
+            .bind(Json(&survivor.tags))
+            .bind(Json(&survivor.custom_fields))
+            .bind(survivor.pipeline_id.map(|p| p.0))
+            .bind(Ts(at))
+            .bind(t.0)
+            .bind(s.0)
+            .execute(tx.conn())
+            .await
+            .map_err(db_err)?;
+        for sql in [
+            "UPDATE chats SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3",
+            "UPDATE sessions SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3",
+            "UPDATE messages SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3",
+            "UPDATE notes SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3",
+            "UPDATE contact_events SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3",
+            "UPDATE contacts SET merged_into = $1 WHERE tenant_id = $2 AND merged_into = $3",
+            // The survivor keeps its own picture; else it takes the merged one's.
+            "UPDATE contact_pictures SET contact_id = $1 WHERE tenant_id = $2 AND contact_id = $3
+               AND NOT EXISTS (SELECT 1 FROM contact_pictures p WHERE p.tenant_id = $2 AND p.contact_id = $1)",
+        ] {
+            sqlx::query(sql)
+                .bind(s.0)
+                .bind(t.0)
+                .bind(merged.0)
+                .execute(tx.conn())
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("DELETE FROM contact_pictures WHERE tenant_id = $1 AND contact_id = $2")
+            .bind(t.0)
+            .bind(merged.0)
+            .execute(tx.conn())
+            .await
+            .map_err(db_err)?;
+        tx.append(events, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn delete_contact(
         &self,
         tenant: TenantId,

@@ -22,7 +22,7 @@ use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, PipelineId, SessionId};
 use ventros_domain::job::Job;
-use ventros_domain::message::{ContentType, DeliveryStatus, Message};
+use ventros_domain::message::{ContentType, DeliveryStatus, EarlyChange, Message};
 use ventros_domain::message_group::MessageGroup;
 use ventros_domain::outbound::OutboundSend;
 use ventros_domain::session::{Session, SessionTouch};
@@ -373,6 +373,65 @@ impl IngestTx for DbIngestTx {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn keep_early_change(
+        &mut self,
+        channel: ChannelId,
+        from_me: Option<bool>,
+        raw_id: &str,
+        change: &EarlyChange,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO early_changes (id, tenant_id, channel_id, from_me, raw_id, change, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(self.scope.tenant_id.0)
+        .bind(channel.0)
+        .bind(from_me)
+        .bind(raw_id)
+        .bind(Json(change))
+        .bind(Ts(now))
+        .execute(self.conn()?)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn take_early_changes(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<Vec<EarlyChange>> {
+        let rows = sqlx::query(
+            "DELETE FROM early_changes WHERE tenant_id = $1 AND channel_id = $2 AND raw_id = $3
+               AND (from_me IS NULL OR from_me = $4)
+             RETURNING id, change, received_at",
+        )
+        .bind(self.scope.tenant_id.0)
+        .bind(channel.0)
+        .bind(raw_id)
+        .bind(from_me)
+        .fetch_all(self.conn()?)
+        .await
+        .map_err(db_err)?;
+        let mut kept = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    rows::at(r, "received_at")?,
+                    r.try_get::<Uuid, _>("id")?,
+                    rows::json::<EarlyChange>(r, "change")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db_err)?;
+        // RETURNING promises no order; ids are time-ordered within one arrival time.
+        kept.sort_by_key(|(at, id, _)| (*at, *id));
+        Ok(kept.into_iter().map(|(_, _, c)| c).collect())
     }
 
     async fn set_message_status(&mut self, id: MessageId, status: DeliveryStatus) -> AppResult<()> {

@@ -101,8 +101,9 @@ impl TimelineStore for DbStore {
         }
         if let Some(e) = entry {
             // The contact may be gone (or never stored); then there is nothing to attach to.
+            // A contact merged into another has its entries on the survivor.
             sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO contact_events ({CONTACT_EVENT_COLS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM contacts WHERE tenant_id = $2 AND id = $4)"
+                "INSERT INTO contact_events ({CONTACT_EVENT_COLS}) SELECT $1, $2, $3, COALESCE(c.merged_into, c.id), $5, $6, $7, $8, $9, $10 FROM contacts c WHERE c.tenant_id = $2 AND c.id = $4"
             )))
             .bind(e.id.0)
             .bind(e.tenant_id.0)

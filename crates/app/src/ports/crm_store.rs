@@ -110,6 +110,16 @@ pub trait CrmStore: Send + Sync {
     async fn insert_contact(&self, c: &Contact, event: &EventEnvelope) -> AppResult<()>;
     /// Writes the editable fields of each contact, and the events, in one transaction.
     async fn save_contacts(&self, cs: &[Contact], events: &[EventEnvelope]) -> AppResult<()>;
+    /// Merges `merged` (the same person, first seen by its LID) into `survivor`: writes the
+    /// survivor as given, moves chats, sessions, messages, notes, timeline and picture to
+    /// it, soft-deletes `merged` pointing at the survivor, and appends the events, in one
+    /// transaction. `false` when `merged` was gone already.
+    async fn merge_contacts(
+        &self,
+        survivor: &Contact,
+        merged: ContactId,
+        events: &[EventEnvelope],
+    ) -> AppResult<bool>;
     async fn delete_contact(
         &self,
         tenant: TenantId,

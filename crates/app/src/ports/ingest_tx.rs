@@ -5,7 +5,7 @@ use ventros_domain::chat::Chat;
 use ventros_domain::contact::{Contact, ContactSighting};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::{ChannelId, ChatId, DeliveryId, MessageId, SessionId};
-use ventros_domain::message::{DeliveryStatus, Message};
+use ventros_domain::message::{DeliveryStatus, EarlyChange, Message};
 use ventros_domain::message_group::MessageGroup;
 use ventros_domain::outbound::OutboundSend;
 use ventros_domain::session::{Session, SessionTouch};
@@ -108,6 +108,23 @@ pub trait IngestTx: Send {
         status: DeliveryStatus,
         now: DateTime<Utc>,
     ) -> AppResult<()>;
+    /// Keeps a revoke, edit, reaction or poll vote whose message has not arrived;
+    /// `from_me` is `None` when the change does not say which side wrote the message.
+    async fn keep_early_change(
+        &mut self,
+        channel: ChannelId,
+        from_me: Option<bool>,
+        raw_id: &str,
+        change: &EarlyChange,
+        now: DateTime<Utc>,
+    ) -> AppResult<()>;
+    /// Removes and returns, in arrival order, the changes kept for this message.
+    async fn take_early_changes(
+        &mut self,
+        channel: ChannelId,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<Vec<EarlyChange>>;
     async fn set_message_status(&mut self, id: MessageId, status: DeliveryStatus) -> AppResult<()>;
     async fn mark_message_deleted(&mut self, id: MessageId, at: DateTime<Utc>) -> AppResult<()>;
     async fn edit_message(

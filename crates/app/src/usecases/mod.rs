@@ -7,6 +7,7 @@ pub mod create_channel;
 pub mod create_tenant;
 pub mod ingest;
 pub mod jobs;
+pub mod lid_merge;
 pub mod login;
 pub mod manage_channel;
 pub mod media;
@@ -71,6 +72,11 @@ pub fn gateway_handlers(
             media: media.clone(),
             clock: clock.clone(),
             max_bytes: media_max_bytes,
+        }),
+        Arc::new(lid_merge::LidLookupHandler {
+            store: store.clone(),
+            gateway: gateway.clone(),
+            clock: clock.clone(),
         }),
         Arc::new(profile_picture::ProfilePictureHandler {
             store,

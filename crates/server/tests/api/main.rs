@@ -24,6 +24,7 @@ mod correlation;
 mod hostile_input;
 mod idempotency;
 mod jobs;
+mod lid_merge;
 mod logs;
 mod media;
 mod metrics;

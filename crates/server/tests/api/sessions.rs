@@ -25,6 +25,7 @@ both_backends!(
     the_lifecycle_is_told_in_events,
     a_message_after_the_timeout_opens_a_new_session_before_the_timer_runs,
     a_reopened_session_counts_inactivity_from_the_reopen,
+    a_message_delivered_late_counts_inactivity_from_its_arrival,
 );
 
 /// A session and two bots to assign.
@@ -421,5 +422,55 @@ async fn a_reopened_session_counts_inactivity_from_the_reopen(app: &TestApp) {
         (s["status"].as_str(), s["contact_messages"].as_i64()),
         (Some("active"), Some(2)),
         "{s}"
+    );
+}
+
+/// WhatsApp wrote it two hours ago; it reaches Ventros now (the phone was offline, or
+/// Ventros was down while WAHA retried). Its session waits a whole timeout from the arrival.
+async fn a_message_delivered_late_counts_inactivity_from_its_arrival(app: &TestApp) {
+    let k = app.tenant("acme").await.api_key;
+    let channel = id(&app.channel(&k, None).await);
+    let written = chrono::Utc::now().timestamp() - 7200;
+    let late = sample::text_message(
+        Some("evt_late"),
+        "5511966660000",
+        "LATE",
+        false,
+        "are you open today?",
+        written,
+    );
+    assert_eq!(app.webhook(&channel, &late, &[]).await.0, StatusCode::OK);
+    let active = app.list("/v1/sessions?status=active", &k).await;
+    assert_eq!(active.len(), 1, "not ended on arrival");
+    let sid = active[0]["id"].as_str().unwrap().to_string();
+    app.advance(chrono::Duration::minutes(29));
+    app.jobs().run_until_idle().await.unwrap();
+    let (_, s) = app.get(&format!("/v1/sessions/{sid}"), &k).await;
+    assert_eq!(s["status"], "active", "29 minutes after arrival: {s}");
+    app.advance(chrono::Duration::minutes(2));
+    app.jobs().run_until_idle().await.unwrap();
+    let (_, s) = app.get(&format!("/v1/sessions/{sid}"), &k).await;
+    assert_eq!(
+        (s["status"].as_str(), s["end_reason"].as_str()),
+        (Some("ended"), Some("inactivity")),
+        "{s}"
+    );
+    let chats = app
+        .list(&format!("/v1/chats?channel_id={channel}"), &k)
+        .await;
+    let msgs = app
+        .list(
+            &format!("/v1/chats/{}/messages", chats[0]["id"].as_str().unwrap()),
+            &k,
+        )
+        .await;
+    let arrived: chrono::DateTime<chrono::Utc> =
+        msgs[0]["created_at"].as_str().unwrap().parse().unwrap();
+    let ended: chrono::DateTime<chrono::Utc> = s["ended_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ended, arrived + chrono::Duration::minutes(30));
+    assert_eq!(
+        s["metrics"]["unanswered_wait_seconds"],
+        json!(ended.timestamp() - written),
+        "the customer waited from when they wrote: {s}"
     );
 }

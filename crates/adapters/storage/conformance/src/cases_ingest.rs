@@ -453,6 +453,92 @@ pub async fn revoke_edit_reaction(store: DynStore) {
     );
 }
 
+/// WAHA does not promise order: an edit, a revoke, a reaction and a poll vote that come
+/// before their message are kept, and applied in arrival order when it lands.
+pub async fn changes_before_their_message_are_applied_when_it_lands(store: DynStore) {
+    let t = tenant(&store, "acme").await;
+    for name in [
+        "webhook-message-edited.json",
+        "webhook-message-revoked.json",
+        "webhook-message-reaction.json",
+        "webhook-poll-vote.json",
+    ] {
+        let outcome = ingest(&store, &t.channel, &fixture(name)).await;
+        assert!(
+            matches!(&outcome, IngestOutcome::Unmatched(r) if r.contains("kept until")),
+            "{name}: {outcome:?}"
+        );
+    }
+    assert!(messages(&store, &t).await.is_empty());
+    // The edited and revoked message lands: edited, then deleted, in that order.
+    let original = sample::text_message(
+        Some("evt_o"),
+        "1231243123",
+        "AAAAAAAAAAAAAAAA",
+        false,
+        "Old body",
+        1_700_000_000,
+    );
+    assert_eq!(
+        ingest(&store, &t.channel, &original).await,
+        IngestOutcome::Processed
+    );
+    let m = messages(&store, &t).await.remove(0);
+    assert_eq!(m.body.as_deref(), Some("New body"));
+    assert!(m.edited_at.is_some() && m.deleted_at.is_some());
+    // The message reacted to (one we sent) and the poll voted on.
+    for (key, chat, raw, text) in [
+        (
+            "evt_r0",
+            "79111111",
+            "11111111111111111111111111111111",
+            "Thanks!",
+        ),
+        ("evt_poll", "1111111111", "BAE5F2EF5C69001E", "Como foi?"),
+    ] {
+        let ours = sample::text_message(Some(key), chat, raw, true, text, 1_700_000_100);
+        assert_eq!(
+            ingest(&store, &t.channel, &ours).await,
+            IngestOutcome::Processed
+        );
+    }
+    let reacted = messages(&store, &t)
+        .await
+        .into_iter()
+        .find(|m| m.raw_id == "11111111111111111111111111111111")
+        .unwrap();
+    assert_eq!(reacted.reactions, json!({"79111111@c.us": "🙏"}));
+    let ev = events(&store, t.scope).await;
+    let order: Vec<&str> = ev
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .filter(|t| t.starts_with("message.") || t.starts_with("poll."))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            "message.received",
+            "message.edited",
+            "message.deleted",
+            "message.sent",
+            "message.reaction_changed",
+            "message.sent",
+            "poll.vote_received",
+        ]
+    );
+    let vote = ev
+        .iter()
+        .find(|e| e.event_type == "poll.vote_received")
+        .unwrap();
+    assert_eq!(vote.payload["selected_options"], json!(["Awesome!"]));
+    // Applied once: a later copy of the message changes nothing more.
+    assert_eq!(
+        ingest(&store, &t.channel, &original).await,
+        IngestOutcome::Duplicate
+    );
+    assert_eq!(count(&events(&store, t.scope).await, "message.edited"), 1);
+}
+
 pub async fn session_status_group_call_poll_presence(store: DynStore) {
     let t = tenant(&store, "acme").await;
     assert_eq!(

@@ -375,6 +375,7 @@ pub async fn early_timer_is_rescheduled_not_obeyed(store: DynStore) {
         session_id: SessionId::new(),
         timeout_seconds: 10,
         active_since: None,
+        late_arrival: None,
     };
     let mut j = Job {
         payload: serde_json::json!(missing),

@@ -35,6 +35,7 @@ macro_rules! conformance_tests {
             cases_ingest::message_and_message_any_are_one_message,
             cases_ingest::early_ack_is_applied_and_acks_are_monotonic,
             cases_ingest::revoke_edit_reaction,
+            cases_ingest::changes_before_their_message_are_applied_when_it_lands,
             cases_ingest::session_status_group_call_poll_presence,
             cases_ingest::group_message_keeps_participant_as_sender,
             cases_ingest::media_and_reply_are_stored,

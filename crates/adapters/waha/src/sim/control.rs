@@ -45,6 +45,8 @@ struct Inbound {
     media: Option<InboundMedia>,
     /// Seconds since the epoch (default: now).
     timestamp: Option<i64>,
+    /// Written from this `…@lid` (the number hidden) instead of `from`'s `…@c.us`.
+    lid: Option<String>,
 }
 
 /// A customer's message, posted to the session's webhooks as `message` and `message.any`.
@@ -53,13 +55,15 @@ async fn inbound(
     axum::Json(m): axum::Json<Inbound>,
 ) -> Response {
     let session = m.session.unwrap_or_else(|| sim.cfg.session.clone());
-    let chat = format!(
-        "{}@c.us",
-        m.from
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-    );
+    let chat = m.lid.clone().unwrap_or_else(|| {
+        format!(
+            "{}@c.us",
+            m.from
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        )
+    });
     let raw = sim.new_raw_id();
     let id = format!("false_{chat}_{raw}");
     let mut payload = json!({

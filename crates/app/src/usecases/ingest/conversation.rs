@@ -8,7 +8,7 @@ use crate::usecases::session_timeout::INACTIVITY;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::chat::{Chat, ChatKind};
-use ventros_domain::contact::{Contact, ContactSighting};
+use ventros_domain::contact::{Contact, ContactSighting, LidLookupJob};
 use ventros_domain::event::EventType;
 use ventros_domain::ids::ChatId;
 use ventros_domain::job::{SessionMetricsJob, SessionTimeout};
@@ -37,10 +37,21 @@ impl Ingest<'_, '_, '_> {
             if self.tx.insert_contact(&c).await? {
                 self.em
                     .emit(EventType::ContactCreated, c.id.0, contact_payload(&c));
+                self.look_up_lid(&c).await?;
                 return Ok(c);
             }
         }
         Err(AppError::internal("contact upsert lost two races"))
+    }
+
+    /// A contact known only by its LID gets its phone number looked up in the background
+    /// (WAHA is never called in this transaction).
+    pub(super) async fn look_up_lid(&mut self, c: &Contact) -> AppResult<()> {
+        if c.lid_only() {
+            let job = LidLookupJob::job(self.channel.scope, c.id, self.channel_id(), self.now);
+            self.tx.arm_job(&job).await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn chat(
@@ -112,7 +123,8 @@ impl Ingest<'_, '_, '_> {
         let Ok(timer) = serde_json::from_value::<SessionTimeout>(job.payload) else {
             return Ok(false);
         };
-        let due = timer.due_at(s);
+        // Measured in WhatsApp's time, also when a late arrival holds the timer back.
+        let due = timer.deadline(s);
         if at < due
             || !self
                 .tx

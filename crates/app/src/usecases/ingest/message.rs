@@ -116,7 +116,14 @@ impl Ingest<'_, '_, '_> {
             chat_contact.as_ref().map(|c| c.id),
             at,
         );
+        let opened = new_session.id;
         let session = self.session(new_session).await?;
+        if session.id == opened
+            && let Some(c) = chat_contact.as_ref()
+        {
+            // Each new session of a contact still known by its LID asks for its number again.
+            self.look_up_lid(c).await?;
+        }
         let (direction, sender_kind) = match (from_me, m.via_api) {
             (false, _) => (Direction::Inbound, SenderKind::Contact),
             (true, false) => (Direction::Outbound, SenderKind::PhoneApp),
@@ -203,6 +210,7 @@ impl Ingest<'_, '_, '_> {
             EventType::MessageSent
         };
         self.em.emit(t, message.id.0, message_payload(&message));
+        self.apply_early_changes(from_me, &message.raw_id).await?;
         Ok(IngestOutcome::Processed)
     }
 
@@ -233,7 +241,9 @@ impl Ingest<'_, '_, '_> {
     }
 
     /// (Re-)arms the session's inactivity timer with the timeout of the chat contact's
-    /// pipeline when that overrides the channel's.
+    /// pipeline when that overrides the channel's. A message delivered later than the
+    /// timeout (phone offline, or Ventros down while WAHA retried) counts inactivity from
+    /// its arrival, so its session does not end before anyone could answer.
     pub(super) async fn arm_inactivity(
         &mut self,
         session: &Session,
@@ -246,7 +256,7 @@ impl Ingest<'_, '_, '_> {
         )
         .await?;
         self.tx
-            .arm_job(&SessionTimeout::job(session, timeout, self.now))
+            .arm_job(&SessionTimeout::on_arrival(session, timeout, self.now))
             .await
     }
 

@@ -1,13 +1,13 @@
-//! What happens to a message Ventros already has: delivery acks (kept when they arrive
-//! first), deletion, edits, reactions and poll votes.
+//! What happens to a message Ventros already has: delivery acks, deletion, edits, reactions
+//! and poll votes, each kept when it arrives before its message and applied when it lands.
 
 use super::{Ingest, IngestOutcome};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::ports::MessageRef;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use ventros_domain::event::EventType;
-use ventros_domain::message::DeliveryStatus;
-use ventros_domain::wa_id::Jid;
+use ventros_domain::message::{DeliveryStatus, EarlyChange};
 
 impl Ingest<'_, '_, '_> {
     pub(super) async fn ack(
@@ -58,18 +58,69 @@ impl Ingest<'_, '_, '_> {
         }
     }
 
-    pub(super) async fn revoked(
+    /// A revoke, edit, reaction or poll vote: applied to its message, or kept until the
+    /// message lands when it came first.
+    pub(super) async fn change(
         &mut self,
+        from_me: Option<bool>,
         raw_id: &str,
-        at: DateTime<Utc>,
+        change: EarlyChange,
     ) -> AppResult<IngestOutcome> {
-        let Some(m) = self
+        match self
             .tx
-            .find_message(self.channel_id(), None, raw_id)
+            .find_message(self.channel_id(), from_me, raw_id)
             .await?
-        else {
-            return Ok(IngestOutcome::Unmatched("revoked message not found".into()));
-        };
+        {
+            Some(m) => self.apply_change(m, change).await,
+            None => {
+                self.tx
+                    .keep_early_change(self.channel_id(), from_me, raw_id, &change, self.now)
+                    .await?;
+                Ok(IngestOutcome::Unmatched(change.kept_reason().into()))
+            }
+        }
+    }
+
+    /// Applies, in arrival order, the changes that came before this message.
+    pub(super) async fn apply_early_changes(
+        &mut self,
+        from_me: bool,
+        raw_id: &str,
+    ) -> AppResult<()> {
+        let early = self
+            .tx
+            .take_early_changes(self.channel_id(), from_me, raw_id)
+            .await?;
+        for change in early {
+            // Looked up again for each: the one before may have changed it.
+            let m = self
+                .tx
+                .find_message(self.channel_id(), Some(from_me), raw_id)
+                .await?
+                .ok_or_else(|| AppError::internal("a message with early changes is gone"))?;
+            self.apply_change(m, change).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_change(
+        &mut self,
+        m: MessageRef,
+        change: EarlyChange,
+    ) -> AppResult<IngestOutcome> {
+        match change {
+            EarlyChange::Revoked { at } => self.revoked(m, at).await,
+            EarlyChange::Edited { body, at } => self.edited(m, body, at).await,
+            EarlyChange::Reaction { reactor, text } => self.reaction(m, &reactor, &text).await,
+            EarlyChange::PollVote {
+                voter,
+                selected,
+                at,
+            } => self.poll_vote(m, &voter, &selected, at).await,
+        }
+    }
+
+    async fn revoked(&mut self, m: MessageRef, at: DateTime<Utc>) -> AppResult<IngestOutcome> {
         if m.deleted {
             return Ok(IngestOutcome::Ignored("already deleted".into()));
         }
@@ -82,19 +133,12 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    pub(super) async fn edited(
+    async fn edited(
         &mut self,
-        raw_id: &str,
+        m: MessageRef,
         body: Option<String>,
         at: DateTime<Utc>,
     ) -> AppResult<IngestOutcome> {
-        let Some(m) = self
-            .tx
-            .find_message(self.channel_id(), None, raw_id)
-            .await?
-        else {
-            return Ok(IngestOutcome::Unmatched("edited message not found".into()));
-        };
         if m.body == body {
             return Ok(IngestOutcome::Ignored("body unchanged".into()));
         }
@@ -110,20 +154,12 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    pub(super) async fn reaction(
+    async fn reaction(
         &mut self,
-        from_me: Option<bool>,
-        raw_id: &str,
+        m: MessageRef,
         reactor: &str,
         text: &str,
     ) -> AppResult<IngestOutcome> {
-        let Some(m) = self
-            .tx
-            .find_message(self.channel_id(), from_me, raw_id)
-            .await?
-        else {
-            return Ok(IngestOutcome::Unmatched("reacted message not found".into()));
-        };
         let mut reactions = match m.reactions {
             serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
@@ -148,29 +184,14 @@ impl Ingest<'_, '_, '_> {
         Ok(IngestOutcome::Processed)
     }
 
-    pub(super) async fn poll_vote(
+    async fn poll_vote(
         &mut self,
-        raw_id: &str,
-        from_me: Option<bool>,
-        voter: Option<Jid>,
+        m: MessageRef,
+        voter: &str,
         selected: &[String],
-        failed: bool,
         at: DateTime<Utc>,
     ) -> AppResult<IngestOutcome> {
-        if failed {
-            return Ok(IngestOutcome::Ignored(
-                "the gateway could not decrypt this vote".into(),
-            ));
-        }
-        let Some(m) = self
-            .tx
-            .find_message(self.channel_id(), from_me, raw_id)
-            .await?
-        else {
-            return Ok(IngestOutcome::Unmatched("poll not found".into()));
-        };
-        let voter = voter.map(|j| j.to_string()).unwrap_or_else(|| "me".into());
-        self.tx.record_poll_vote(m.id, &voter, selected, at).await?;
+        self.tx.record_poll_vote(m.id, voter, selected, at).await?;
         self.em.emit(
             EventType::PollVoteReceived,
             m.id.0,

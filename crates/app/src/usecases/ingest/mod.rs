@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 use ventros_domain::contact::ContactSighting;
 use ventros_domain::event::EventContext;
 use ventros_domain::ids::{ChannelId, DeliveryId};
+use ventros_domain::message::EarlyChange;
 use ventros_domain::wa_id::{Jid, JidKind};
 
 /// What became of a delivery.
@@ -111,10 +112,18 @@ pub async fn ingest_webhook(
             let from_me = key.from_me.unwrap_or(from_me);
             ing.ack(from_me, &key.raw_id, status).await?
         }
-        InboundEvent::Revoked { raw_id, .. } => ing.revoked(&raw_id, fallback_at).await?,
+        InboundEvent::Revoked { raw_id, .. } => {
+            let at = fallback_at;
+            ing.change(None, &raw_id, EarlyChange::Revoked { at })
+                .await?
+        }
         InboundEvent::Edited {
             raw_id, body, at, ..
-        } => ing.edited(&raw_id, body, at.unwrap_or(fallback_at)).await?,
+        } => {
+            let at = at.unwrap_or(fallback_at);
+            ing.change(None, &raw_id, EarlyChange::Edited { body, at })
+                .await?
+        }
         InboundEvent::Reaction {
             target,
             reactor,
@@ -129,8 +138,12 @@ pub async fn ingest_webhook(
                     .map(|j| j.to_string())
                     .unwrap_or_else(|| "unknown".into())
             };
-            ing.reaction(target.from_me, &target.raw_id, &reactor, &text)
-                .await?
+            ing.change(
+                target.from_me,
+                &target.raw_id,
+                EarlyChange::Reaction { reactor, text },
+            )
+            .await?
         }
         InboundEvent::SessionStatus { status } => ing.session_status(&status).await?,
         InboundEvent::Presence { chat, presences } => ing.presence(&chat, presences).await?,
@@ -160,15 +173,16 @@ pub async fn ingest_webhook(
             failed,
             at,
         } => {
-            ing.poll_vote(
-                &poll.raw_id,
-                poll.from_me,
-                voter,
-                &selected,
-                failed,
-                at.unwrap_or(fallback_at),
-            )
-            .await?
+            if failed {
+                IngestOutcome::Ignored("the gateway could not decrypt this vote".into())
+            } else {
+                let change = EarlyChange::PollVote {
+                    voter: voter.map(|j| j.to_string()).unwrap_or_else(|| "me".into()),
+                    selected,
+                    at: at.unwrap_or(fallback_at),
+                };
+                ing.change(poll.from_me, &poll.raw_id, change).await?
+            }
         }
         InboundEvent::Unhandled { reason } => IngestOutcome::Ignored(reason),
         InboundEvent::Invalid { reason } => IngestOutcome::Rejected(reason),

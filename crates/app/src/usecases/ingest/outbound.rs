@@ -15,7 +15,7 @@ use ventros_domain::channel::Channel;
 use ventros_domain::chat::Chat;
 use ventros_domain::event::{EventContext, EventType};
 use ventros_domain::ids::MessageId;
-use ventros_domain::message::{DeliveryStatus, Direction, Media, Message, SenderKind};
+use ventros_domain::message::{DeliveryStatus, Direction, EarlyChange, Media, Message, SenderKind};
 use ventros_domain::outbound::{
     CardIn, OutboundContent, OutboundSend, SendFailure, SendJob, SendState, pending_raw_id,
 };
@@ -405,6 +405,9 @@ impl Ingest<'_, '_, '_> {
         };
         m.raw_id = k.raw_id;
         m.provider_id = provider_id.to_string();
+        // Reactions, edits or a revoke that came before WhatsApp's id was known.
+        self.tx.update_outbound_message(m).await?;
+        self.apply_early_changes(true, &m.raw_id).await?;
         let early = self
             .tx
             .take_pending_ack(self.channel_id(), true, &m.raw_id)
@@ -598,11 +601,22 @@ pub async fn apply_own(
                 from_me,
                 raw_id,
                 emoji,
-            } => ing.reaction(Some(from_me), raw_id, "me", emoji).await?,
-            OwnChange::Edit { raw_id, text } => {
-                ing.edited(raw_id, Some(text.to_string()), now).await?
+            } => {
+                let change = EarlyChange::Reaction {
+                    reactor: "me".into(),
+                    text: emoji.to_string(),
+                };
+                ing.change(Some(from_me), raw_id, change).await?
             }
-            OwnChange::Delete { raw_id } => ing.revoked(raw_id, now).await?,
+            OwnChange::Edit { raw_id, text } => {
+                let body = Some(text.to_string());
+                ing.change(None, raw_id, EarlyChange::Edited { body, at: now })
+                    .await?
+            }
+            OwnChange::Delete { raw_id } => {
+                ing.change(None, raw_id, EarlyChange::Revoked { at: now })
+                    .await?
+            }
         };
         Ok(())
     })

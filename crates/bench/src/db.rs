@@ -156,3 +156,28 @@ pub async fn tenant_and_channel(store: &dyn Store) -> anyhow::Result<(Scope, Web
         .context("channel vanished")?;
     Ok((scope, w))
 }
+
+/// One WAHA webhook body through the decoder and the ingest use case; it must be processed.
+pub async fn ingest_one(
+    store: &dyn Store,
+    clock: &dyn ventros_app::ports::Clock,
+    channel: &WebhookChannel,
+    body: &[u8],
+) -> anyhow::Result<()> {
+    use ventros_app::ports::WebhookDecoder;
+    use ventros_app::usecases::ingest::{IngestOutcome, ingest_webhook};
+    let d = ventros_waha::WahaDecoder
+        .decode(body)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ctx = ventros_domain::event::EventContext {
+        source: "bench".into(),
+        ..Default::default()
+    };
+    let outcome = ingest_webhook(store, clock, channel, d, &ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if outcome != IngestOutcome::Processed {
+        bail!("ingest outcome {outcome:?}");
+    }
+    Ok(())
+}

@@ -8,4 +8,5 @@ pub mod db;
 pub mod ingest;
 pub mod login_spray;
 pub mod measure;
+pub mod send;
 pub mod timers;

@@ -55,6 +55,29 @@ enum Bench {
         #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
         postgres_admin_url: Option<String>,
     },
+    /// Send N text messages through the send saga to the WAHA simulator (one chat each,
+    /// spread over channels at their highest pace), against the same WAHA calls made
+    /// directly: the simulator's own ceiling.
+    Send {
+        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Messages to send.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Channels to spread them over (each sends at most 1000 a minute).
+        #[arg(long, default_value_t = 4)]
+        channels: usize,
+        /// Job runners draining the sends (and direct callers for the ceiling).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// The simulated WAHA engine: `noweb` and `gows` reserve ids, `webjs` does not.
+        #[arg(long, default_value = "noweb")]
+        engine: String,
+        /// A PostgreSQL URL of a role that may create databases and roles.
+        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
+        postgres_admin_url: Option<String>,
+    },
     /// Webhook latency while clients spray logins with wrong passwords, against the same
     /// webhooks alone (SQLite).
     LoginSpray {
@@ -105,6 +128,24 @@ async fn main() -> anyhow::Result<()> {
                 sessions,
                 concurrency,
                 workers,
+                postgres_admin_url.as_deref(),
+            )
+            .await?
+        }
+        Bench::Send {
+            backend,
+            messages,
+            channels,
+            workers,
+            engine,
+            postgres_admin_url,
+        } => {
+            ventros_bench::send::send(
+                &backend,
+                messages,
+                channels,
+                workers,
+                &engine,
                 postgres_admin_url.as_deref(),
             )
             .await?

@@ -4,7 +4,7 @@
 //! against the same runner draining as many no-op jobs (the bare job machinery), both in the
 //! same run on the same engine.
 
-use crate::db::{BODY, BaselineMessage, Db, tenant_and_channel};
+use crate::db::{BODY, BaselineMessage, Db, ingest_one, tenant_and_channel};
 use crate::measure::{drive, ms};
 use anyhow::bail;
 use async_trait::async_trait;
@@ -12,14 +12,11 @@ use chrono::{Duration as Span, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ventros_app::error::AppResult;
-use ventros_app::ports::WebhookDecoder;
 use ventros_app::ports::{Clock, FixedClock, JobFinish, JobHandler, Store};
-use ventros_app::usecases::ingest::{IngestOutcome, ingest_webhook};
 use ventros_domain::channel::DEFAULT_SESSION_TIMEOUT_S;
-use ventros_domain::event::EventContext;
 use ventros_domain::ids::JobId;
 use ventros_domain::job::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
-use ventros_waha::{WahaDecoder, sample};
+use ventros_waha::sample;
 use ventros_workers::{JobRunner, JobRunnerConfig};
 
 const NOOP: &str = "bench.noop";
@@ -121,24 +118,7 @@ pub async fn timers(
                     BODY,
                     sent.timestamp(),
                 );
-                let d = WahaDecoder
-                    .decode(&body)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                let outcome = ingest_webhook(
-                    store.as_ref(),
-                    &FixedClock::new(now),
-                    &channel,
-                    d,
-                    &EventContext {
-                        source: "bench".into(),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-                if outcome != IngestOutcome::Processed {
-                    bail!("ingest outcome {outcome:?}");
-                }
+                ingest_one(store.as_ref(), &FixedClock::new(now), &channel, &body).await?;
                 Ok(())
             }
         })

@@ -4,7 +4,7 @@
 
 use crate::both_backends;
 use crate::helpers::TestApp;
-use crate::sending::{Line, line};
+use crate::sending::{Line, line, sim_inbound};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use ventros_waha::sim::Engine;
@@ -30,16 +30,11 @@ async fn write_from_lid(l: &Line, pn: Option<&str>, text: &str) {
             .unwrap();
         assert!(r.status().is_success());
     }
-    let posted: Value = http
-        .post(format!("{sim}/sim/inbound"))
-        .json(&json!({"from": "0", "lid": LID, "text": text, "push_name": "Bia"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(posted["webhook_statuses"], json!([200]), "{posted}");
+    sim_inbound(
+        &l.sim,
+        json!({"from": "0", "lid": LID, "text": text, "push_name": "Bia"}),
+    )
+    .await;
 }
 
 /// The contact known by the LID (looked up through its chat).

@@ -78,15 +78,23 @@ pub async fn line(app: &TestApp, tenant: &str, engine: Engine) -> Line {
 
 /// A customer's message, through the simulator's webhook.
 pub async fn inbound(sim: &Served, from: &str, text: &str) -> Value {
-    reqwest::Client::new()
+    sim_inbound(sim, json!({"from": from, "text": text})).await
+}
+
+/// Has the simulator post a customer's message (`POST /sim/inbound`) and checks that
+/// Ventros took it; the simulator's answer.
+pub async fn sim_inbound(sim: &Served, body: Value) -> Value {
+    let posted: Value = reqwest::Client::new()
         .post(format!("{}/sim/inbound", sim.base_url()))
-        .json(&json!({"from": from, "text": text}))
+        .json(&body)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(posted["webhook_statuses"], json!([200]), "{posted}");
+    posted
 }
 
 pub async fn send(app: &TestApp, l: &Line, body: Value) -> Value {
@@ -658,16 +666,11 @@ async fn a_contact_is_reached_on_the_chat_whatsapp_names(app: &TestApp) {
     // The customer answers the session the agent started.
     // (WhatsApp times are whole seconds: the answer comes a few seconds later.)
     let later = chrono::Utc::now().timestamp() + 5;
-    let posted: Value = reqwest::Client::new()
-        .post(format!("{}/sim/inbound", l.sim.base_url()))
-        .json(&json!({"from": "552188887777", "text": "Thanks!", "timestamp": later}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(posted["webhook_statuses"], json!([200]), "{posted}");
+    sim_inbound(
+        &l.sim,
+        json!({"from": "552188887777", "text": "Thanks!", "timestamp": later}),
+    )
+    .await;
     let sid = m["session_id"].as_str().unwrap();
     let (s, _) = app
         .call(

@@ -9,5 +9,6 @@ pub mod ports;
 pub mod secrets;
 pub mod tokens;
 pub mod usecases;
+pub mod webhook_signing;
 
 pub use error::AppError;

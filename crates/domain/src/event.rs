@@ -102,10 +102,20 @@ pub enum EventType {
     MediaUploaded,
     #[serde(rename = "contact.merged")]
     ContactMerged,
+    #[serde(rename = "webhook.created")]
+    WebhookCreated,
+    #[serde(rename = "webhook.updated")]
+    WebhookUpdated,
+    #[serde(rename = "webhook.deleted")]
+    WebhookDeleted,
+    #[serde(rename = "webhook.disabled")]
+    WebhookDisabled,
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 47] = [
+    pub const ALL: [EventType; 52] = [
         EventType::TenantCreated,
         EventType::ChannelCreated,
         EventType::ChannelStatusChanged,
@@ -153,6 +163,11 @@ impl EventType {
         EventType::ContactProfilePictureUpdated,
         EventType::MediaUploaded,
         EventType::ContactMerged,
+        EventType::WebhookCreated,
+        EventType::WebhookUpdated,
+        EventType::WebhookDeleted,
+        EventType::WebhookDisabled,
+        EventType::WebhookTest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -204,6 +219,11 @@ impl EventType {
             EventType::ContactProfilePictureUpdated => "contact.profile_picture_updated",
             EventType::MediaUploaded => "media.uploaded",
             EventType::ContactMerged => "contact.merged",
+            EventType::WebhookCreated => "webhook.created",
+            EventType::WebhookUpdated => "webhook.updated",
+            EventType::WebhookDeleted => "webhook.deleted",
+            EventType::WebhookDisabled => "webhook.disabled",
+            EventType::WebhookTest => "webhook.test",
         }
     }
 
@@ -258,6 +278,11 @@ impl EventType {
             EventType::ApiKeyCreated | EventType::ApiKeyRevoked => "api_key",
             EventType::ProjectCreated => "project",
             EventType::PipelineCreated | EventType::PipelineUpdated => "pipeline",
+            EventType::WebhookCreated
+            | EventType::WebhookUpdated
+            | EventType::WebhookDeleted
+            | EventType::WebhookDisabled
+            | EventType::WebhookTest => "webhook",
         }
     }
 }

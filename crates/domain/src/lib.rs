@@ -23,5 +23,6 @@ pub mod tenancy;
 pub mod time;
 pub mod timeline;
 pub mod wa_id;
+pub mod webhook;
 
 pub use error::DomainError;

@@ -52,12 +52,14 @@ pub enum Permission {
     JobsManage,
     #[serde(rename = "reports:read")]
     ReportsRead,
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
 }
 
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         ContactsRead,
         ContactsCreate,
         ContactsUpdate,
@@ -81,6 +83,7 @@ impl Permission {
         EventsRead,
         JobsManage,
         ReportsRead,
+        WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +111,7 @@ impl Permission {
             EventsRead => "events:read",
             JobsManage => "jobs:manage",
             ReportsRead => "reports:read",
+            WebhooksManage => "webhooks:manage",
         }
     }
 }

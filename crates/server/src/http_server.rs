@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
-use ventros_app::ports::{Clock, MediaStore, Store, WhatsAppGateway};
+use ventros_app::ports::{Clock, MediaStore, Store, WebhookSender, WhatsAppGateway};
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 
@@ -33,6 +33,7 @@ pub(crate) fn state(
     store: Arc<dyn Store>,
     gateway: Arc<dyn WhatsAppGateway>,
     media: Arc<dyn MediaStore>,
+    webhooks: Arc<dyn WebhookSender>,
     clock: Arc<dyn Clock>,
     api: Option<SocketAddr>,
 ) -> anyhow::Result<AppState> {
@@ -55,6 +56,8 @@ pub(crate) fn state(
         gateway,
         media,
         media_max_bytes: cfg.media_max_bytes,
+        webhooks,
+        webhook_policy: crate::webhook_policy(cfg),
         clock,
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,

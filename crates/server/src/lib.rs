@@ -16,11 +16,16 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use ventros_app::login_throttle::LoginThrottle;
-use ventros_app::ports::{Clock, MediaStore, Store, SystemClock, WhatsAppGateway};
+use ventros_app::ports::{
+    Clock, JobHandler, MediaStore, Store, SystemClock, WebhookSender, WhatsAppGateway,
+};
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
+use ventros_app::usecases::webhook_delivery::DeliveryHandler;
+use ventros_app::usecases::webhooks::UrlPolicy;
 use ventros_workers::{
     InProcessBus, JobRunner, JobRunnerConfig, OutboxRelay, RelayConfig, TimelineConsumer,
+    WebhookFanOut,
 };
 
 /// What to run in this process.
@@ -65,7 +70,9 @@ impl Running {
 
 pub fn build_relay(storage: &Storage, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
     let store = storage.store.clone();
-    let bus = InProcessBus::new().subscribe(Arc::new(TimelineConsumer::new(store.clone())));
+    let bus = InProcessBus::new()
+        .subscribe(Arc::new(TimelineConsumer::new(store.clone())))
+        .subscribe(Arc::new(WebhookFanOut::new(store.clone(), clock.clone())));
     OutboxRelay::new(
         store,
         Arc::new(bus),
@@ -100,11 +107,30 @@ pub fn build_media(cfg: &Config) -> anyhow::Result<Arc<dyn MediaStore>> {
     Ok(Arc::new(m))
 }
 
+/// The HTTP client webhooks are delivered through, with its SSRF guard.
+pub fn build_webhook_sender(cfg: &Config) -> anyhow::Result<Arc<dyn WebhookSender>> {
+    let s = ventros_webhooks::HttpWebhookSender::new(ventros_webhooks::SenderConfig {
+        allow_private: cfg.webhook_allow_private,
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(s))
+}
+
+/// What webhook subscriptions may point at.
+pub fn webhook_policy(cfg: &Config) -> UrlPolicy {
+    UrlPolicy {
+        allow_http: cfg.webhook_allow_http,
+        allow_private: cfg.webhook_allow_private,
+    }
+}
+
 /// The job runner with every handler Ventros has.
 pub fn build_job_runner(
     store: Arc<dyn Store>,
     gateway: Arc<dyn WhatsAppGateway>,
     media: Arc<dyn MediaStore>,
+    webhooks: Arc<dyn WebhookSender>,
     clock: Arc<dyn Clock>,
     cfg: &Config,
 ) -> JobRunner {
@@ -116,9 +142,17 @@ pub fn build_job_runner(
         cfg.media_max_bytes,
         cfg.profile_picture_refresh_hours,
     );
+    let deliveries: Arc<dyn JobHandler> = Arc::new(DeliveryHandler {
+        store: store.clone(),
+        sender: webhooks,
+        clock: clock.clone(),
+        disable_after_hours: cfg.webhook_disable_after_hours,
+        user_agent: format!("Ventros/{}", env!("CARGO_PKG_VERSION")),
+    });
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
         .chain(sends)
+        .chain([deliveries])
         .fold(
             JobRunner::new(store, clock, JobRunnerConfig::default()),
             JobRunner::handle,
@@ -164,10 +198,12 @@ pub async fn start_on(
     let store = storage.store;
     let gateway = build_gateway(cfg)?;
     let media = build_media(cfg)?;
+    let webhooks = build_webhook_sender(cfg)?;
     let jobs = Arc::new(build_job_runner(
         store.clone(),
         gateway.clone(),
         media.clone(),
+        webhooks.clone(),
         clock.clone(),
         cfg,
     ));
@@ -185,6 +221,7 @@ pub async fn start_on(
             store.clone(),
             gateway.clone(),
             media.clone(),
+            webhooks.clone(),
             clock.clone(),
             local,
         )?;

@@ -5,8 +5,10 @@ mod in_process_bus;
 mod job_runner;
 mod outbox_relay;
 mod timeline;
+mod webhook_fan_out;
 
 pub use in_process_bus::InProcessBus;
 pub use job_runner::{JobRunner, JobRunnerConfig};
 pub use outbox_relay::{OutboxRelay, RelayConfig};
 pub use timeline::TimelineConsumer;
+pub use webhook_fan_out::WebhookFanOut;

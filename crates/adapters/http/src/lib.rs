@@ -38,6 +38,10 @@ pub struct AppState {
     pub media: Arc<dyn ventros_app::ports::MediaStore>,
     /// The largest upload, in bytes (`VENTROS_MEDIA_MAX_BYTES`).
     pub media_max_bytes: u64,
+    /// Delivers webhooks; checks subscription URLs at creation as a delivery would.
+    pub webhooks: Arc<dyn ventros_app::ports::WebhookSender>,
+    /// What webhook subscriptions may point at.
+    pub webhook_policy: ventros_app::usecases::webhooks::UrlPolicy,
     pub clock: Arc<dyn Clock>,
     /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
     pub public_url: String,

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notes", description = "Notes on contacts and sessions"),
         (name = "messages", description = "Messages across chats"),
         (name = "webhooks", description = "Inbound WAHA webhooks"),
+        (name = "outbound_webhooks", description = "Signed webhooks to integrators (Standard Webhooks): subscriptions, the delivery log, retries"),
         (name = "channels", description = "WhatsApp numbers behind WAHA sessions"),
         (name = "contacts", description = "Contacts and their timeline"),
         (name = "chats", description = "WhatsApp threads and their messages"),

@@ -466,3 +466,66 @@ pub fn outbox_row(r: &DbRow) -> R<OutboxRow> {
         created_at: at(r, "created_at")?,
     })
 }
+
+pub const WEBHOOK_COLS: &str = "id, tenant_id, project_id, url, events, description, enabled, disabled_reason, secret, previous_secret, previous_secret_until, failing_since, created_at, updated_at";
+
+pub fn webhook(r: &DbRow) -> R<ventros_domain::webhook::Subscription> {
+    Ok(ventros_domain::webhook::Subscription {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        url: r.try_get("url")?,
+        events: json(r, "events")?,
+        description: r.try_get("description")?,
+        enabled: r.try_get("enabled")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+        secret: Secret::new(r.try_get::<String, _>("secret")?),
+        previous_secret: r
+            .try_get::<Option<String>, _>("previous_secret")?
+            .map(Secret::new),
+        previous_secret_until: opt_at(r, "previous_secret_until")?,
+        failing_since: opt_at(r, "failing_since")?,
+        created_at: at(r, "created_at")?,
+        updated_at: at(r, "updated_at")?,
+    })
+}
+
+pub const DELIVERY_COLS: &str = "id, tenant_id, project_id, subscription_id, event_id, event_type, aggregate_id, occurred_at, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, delivered_at";
+
+pub fn delivery(r: &DbRow) -> R<ventros_domain::webhook::Delivery> {
+    let status: String = r.try_get("status")?;
+    Ok(ventros_domain::webhook::Delivery {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get::<Uuid, _>("tenant_id")?.into(),
+        project_id: r.try_get::<Uuid, _>("project_id")?.into(),
+        subscription_id: r.try_get("subscription_id")?,
+        event_id: r.try_get::<Uuid, _>("event_id")?.into(),
+        event_type: r.try_get("event_type")?,
+        aggregate_id: r.try_get("aggregate_id")?,
+        occurred_at: at(r, "occurred_at")?,
+        status: ventros_domain::webhook::DeliveryStatus::parse(&status)
+            .ok_or_else(|| decode_err("status", format!("unknown delivery status {status}")))?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: opt_at(r, "next_attempt_at")?,
+        last_status_code: r.try_get("last_status_code")?,
+        last_error: r.try_get("last_error")?,
+        created_at: at(r, "created_at")?,
+        updated_at: at(r, "updated_at")?,
+        delivered_at: opt_at(r, "delivered_at")?,
+    })
+}
+
+pub const ATTEMPT_COLS: &str =
+    "id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error";
+
+pub fn attempt(r: &DbRow) -> R<ventros_domain::webhook::Attempt> {
+    Ok(ventros_domain::webhook::Attempt {
+        id: r.try_get("id")?,
+        delivery_id: r.try_get("delivery_id")?,
+        attempted_at: at(r, "attempted_at")?,
+        status_code: r.try_get("status_code")?,
+        duration_ms: r.try_get("duration_ms")?,
+        response_excerpt: r.try_get("response_excerpt")?,
+        error: r.try_get("error")?,
+    })
+}

@@ -20,6 +20,8 @@ mod pipeline_store;
 mod session_store;
 mod store;
 mod webhook_decoder;
+mod webhook_sender;
+mod webhook_store;
 mod whatsapp;
 
 pub use access_store::{AccessStore, ApiKeyPrincipal, NewTenant};
@@ -41,6 +43,8 @@ pub use pipeline_store::PipelineStore;
 pub use session_store::SessionStore;
 pub use store::Store;
 pub use webhook_decoder::{DecodeError, WebhookDecoder};
+pub use webhook_sender::{EndpointAnswer, PostError, SignedPost, WebhookSender};
+pub use webhook_store::{DeliveryFilter, WebhookStore};
 pub use whatsapp::{
     ContactCard, ContactGateway, Downloaded, FileSource, GatewayError, GatewayMessage,
     GatewayResult, GatewaySession, GatewayTarget, MessageGateway, Presence, SendBody, SendFile,

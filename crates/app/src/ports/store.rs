@@ -2,7 +2,7 @@ use crate::error::AppResult;
 use crate::ports::{
     AccessStore, ChannelStore, ConversationStore, CrmStore, EventLog, IdempotencyStore,
     IngestStore, JobStore, MediaFileStore, MessageGroupStore, MetricsStore, OutboxStore,
-    PipelineStore, SessionStore, TimelineStore,
+    PipelineStore, SessionStore, TimelineStore, WebhookStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,7 @@ pub trait Store:
     + OutboxStore
     + EventLog
     + TimelineStore
+    + WebhookStore
     + Send
     + Sync
 {

@@ -26,6 +26,8 @@ pub mod session_lifecycle;
 pub mod session_metrics;
 pub mod session_timeout;
 pub mod users;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 mod events;
 

@@ -229,6 +229,35 @@ pub struct Config {
         hide_env_values = true
     )]
     pub profile_picture_refresh_hours: u32,
+    /// Lets webhook subscriptions use `http://` URLs (development; production wants https).
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_ALLOW_HTTP",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        hide_env_values = true
+    )]
+    pub webhook_allow_http: bool,
+    /// Lets webhooks reach loopback, private, link-local and other internal addresses
+    /// (development and tests only: the SSRF guard is off).
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        hide_env_values = true
+    )]
+    pub webhook_allow_private: bool,
+    /// A webhook subscription whose deliveries have all failed for this many hours is
+    /// disabled (`webhook.disabled`); 1 to 8760.
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_DISABLE_AFTER_HOURS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u32).range(1..=8_760),
+        hide_env_values = true
+    )]
+    pub webhook_disable_after_hours: u32,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -279,6 +308,12 @@ impl fmt::Debug for Config {
             .field(
                 "profile_picture_refresh_hours",
                 &self.profile_picture_refresh_hours,
+            )
+            .field("webhook_allow_http", &self.webhook_allow_http)
+            .field("webhook_allow_private", &self.webhook_allow_private)
+            .field(
+                "webhook_disable_after_hours",
+                &self.webhook_disable_after_hours,
             )
             .finish()
     }
@@ -334,6 +369,9 @@ impl Config {
             media_url: None,
             media_max_bytes: 64 * 1024 * 1024,
             profile_picture_refresh_hours: 24,
+            webhook_allow_http: false,
+            webhook_allow_private: false,
+            webhook_disable_after_hours: 120,
         }
     }
 }

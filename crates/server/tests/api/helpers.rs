@@ -94,6 +94,9 @@ impl TestApp {
         cfg.login_per_minute_per_address = 100_000;
         cfg.login_per_minute = 100_000;
         cfg.waha_timeout_seconds = 2;
+        // Webhook receivers in tests listen on loopback over plain HTTP.
+        cfg.webhook_allow_http = true;
+        cfg.webhook_allow_private = true;
         let media = TempDir::new("ventros-media");
         cfg.media_dir = Some(media.path().to_path_buf());
         configure(&mut cfg);

@@ -30,6 +30,7 @@ mod media;
 mod metrics;
 mod notes;
 mod openapi;
+mod outbound_webhooks;
 mod pictures;
 mod pipelines;
 mod process;

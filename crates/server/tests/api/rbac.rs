@@ -73,6 +73,7 @@ fn endpoint(
             "/v1/pipelines".into(),
             Some(json!({"name": format!("Funnel {n}")})),
         ),
+        Permission::WebhooksManage => (Method::GET, "/v1/webhooks".into(), None),
         Permission::MessagesSend => {
             return None;
         }

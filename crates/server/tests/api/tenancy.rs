@@ -26,6 +26,7 @@ struct Alpha {
     pipeline: Value,
     job: String,
     media: Value,
+    webhook: Value,
 }
 
 async fn alpha(app: &TestApp) -> Alpha {
@@ -79,6 +80,14 @@ async fn alpha(app: &TestApp) -> Alpha {
         .to_string();
     let (_, media) =
         crate::helpers::upload(app, ka, b"secret plan".to_vec(), "text/plain", "plan.txt").await;
+    let webhook = app
+        .ok(
+            Method::POST,
+            "/v1/webhooks",
+            ka,
+            Some(json!({"url": "http://127.0.0.1:9/alpha", "events": ["message.*"]})),
+        )
+        .await;
     Alpha {
         keys,
         conv,
@@ -90,6 +99,7 @@ async fn alpha(app: &TestApp) -> Alpha {
         pipeline,
         job,
         media,
+        webhook,
     }
 }
 
@@ -110,6 +120,7 @@ impl Alpha {
             "projects" => s(&self.project),
             "pipelines" => s(&self.pipeline),
             "media" => s(&self.media),
+            "webhooks" => s(&self.webhook),
             other => panic!("no id of tenant A for /v1/{other}/{{id}}: extend the probe"),
         }
     }
@@ -165,6 +176,7 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
                     Some(json!({"to_agent_id": uuid::Uuid::now_v7()}))
                 }
                 ("patch", "messages") => Some(json!({"text": "Hijacked"})),
+                ("patch", "webhooks") => Some(json!({"description": "Hijacked"})),
                 ("patch", _) => Some(json!({"name": "Hijacked"})),
                 ("put", _) if path.ends_with("/reaction") => Some(json!({"emoji": "👍"})),
                 ("post", _) if path.ends_with("/typing") => Some(json!({"state": "typing"})),
@@ -233,6 +245,7 @@ async fn another_tenants_lists_show_none_of_ours(app: &TestApp) {
         "/v1/api-keys",
         "/v1/projects",
         "/v1/events",
+        "/v1/webhooks",
     ] {
         let (s, v) = app.get(list, &b.api_key).await;
         assert_eq!(s, StatusCode::OK, "{list}");
@@ -253,6 +266,7 @@ async fn no_response_carries_a_hash_or_a_secret(app: &TestApp) {
         "/v1/channels",
         "/v1/events?limit=200",
         "/v1/me",
+        "/v1/webhooks",
     ] {
         let text = app.get(list, ka).await.1.to_string();
         assert!(!text.contains("$argon2"), "{list}");
@@ -262,6 +276,7 @@ async fn no_response_carries_a_hash_or_a_secret(app: &TestApp) {
             "{list}"
         );
         assert!(!text.contains(a.key["key"].as_str().unwrap()), "{list}");
+        assert!(!text.contains("whsec_"), "{list}: a webhook secret");
     }
 }
 

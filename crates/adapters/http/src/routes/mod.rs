@@ -16,6 +16,7 @@ mod reports;
 mod sending;
 mod session_actions;
 mod users;
+mod webhook_subscriptions;
 mod webhooks;
 
 pub(crate) use health::render_metrics;
@@ -102,6 +103,20 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::sessions))
         .routes(routes!(reports::sessions_csv))
         .routes(routes!(reports::live))
+        .routes(routes!(
+            webhook_subscriptions::create,
+            webhook_subscriptions::list
+        ))
+        .routes(routes!(
+            webhook_subscriptions::get,
+            webhook_subscriptions::update,
+            webhook_subscriptions::delete
+        ))
+        .routes(routes!(webhook_subscriptions::rotate_secret))
+        .routes(routes!(webhook_subscriptions::test))
+        .routes(routes!(webhook_subscriptions::deliveries))
+        .routes(routes!(webhook_subscriptions::delivery))
+        .routes(routes!(webhook_subscriptions::retry))
         .split_for_parts();
     let router = router
         .route_layer(from_fn_with_state(

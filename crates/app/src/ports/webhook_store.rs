@@ -1,0 +1,84 @@
+use crate::error::AppResult;
+use crate::page::{Page, PageRequest};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use ventros_domain::event::EventEnvelope;
+use ventros_domain::job::Job;
+use ventros_domain::tenancy::Scope;
+use ventros_domain::webhook::{Attempt, Delivery, DeliveryStatus, Subscription};
+
+/// Which deliveries of a subscription to list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    pub event_type: Option<String>,
+    /// Events that happened at or after / before these times.
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Webhook subscriptions of a project, their deliveries and attempts.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Inserts the subscription and its event in one transaction.
+    async fn insert_subscription(&self, s: &Subscription, event: &EventEnvelope) -> AppResult<()>;
+    /// Writes every field of the subscription, and the events, in one transaction.
+    async fn update_subscription(
+        &self,
+        s: &Subscription,
+        events: &[EventEnvelope],
+    ) -> AppResult<()>;
+    /// Removes it (its deliveries stay in the log); `false` when it was not there.
+    async fn delete_subscription(
+        &self,
+        scope: Scope,
+        id: Uuid,
+        event: &EventEnvelope,
+    ) -> AppResult<bool>;
+    async fn get_subscription(&self, scope: Scope, id: Uuid) -> AppResult<Option<Subscription>>;
+    /// Oldest first.
+    async fn list_subscriptions(
+        &self,
+        scope: Scope,
+        page: PageRequest,
+    ) -> AppResult<Page<Subscription>>;
+    /// The project's enabled subscriptions.
+    async fn enabled_subscriptions(&self, scope: Scope) -> AppResult<Vec<Subscription>>;
+    /// Records that `consumer` handled the event and inserts its deliveries (one per
+    /// subscription and event: a delivery that exists already is skipped, with its job) and
+    /// their jobs, in one transaction; `false` when the consumer handled the event before.
+    async fn fan_out(
+        &self,
+        consumer: &str,
+        event: &EventEnvelope,
+        deliveries: &[Delivery],
+        jobs: &[Job],
+    ) -> AppResult<bool>;
+    /// The event a delivery carries, from the event log.
+    async fn delivery_event(&self, d: &Delivery) -> AppResult<Option<EventEnvelope>>;
+    async fn get_delivery(&self, scope: Scope, id: Uuid) -> AppResult<Option<Delivery>>;
+    /// A subscription's deliveries, newest event first.
+    async fn list_deliveries(
+        &self,
+        scope: Scope,
+        subscription: Uuid,
+        f: &DeliveryFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<Delivery>>;
+    /// A delivery's attempts, oldest first.
+    async fn list_attempts(&self, scope: Scope, delivery: Uuid) -> AppResult<Vec<Attempt>>;
+    /// Whether an earlier event of the same aggregate is still to be delivered to the same
+    /// subscription (deliveries of one aggregate go out in order).
+    async fn earlier_pending(&self, d: &Delivery) -> AppResult<bool>;
+    /// Writes the delivery as it now stands with its new attempt, the subscription when its
+    /// state changed, the job of the next attempt and the events, in one transaction.
+    async fn record_attempt(
+        &self,
+        d: &Delivery,
+        attempt: Option<&Attempt>,
+        subscription: Option<&Subscription>,
+        next: Option<&Job>,
+        events: &[EventEnvelope],
+    ) -> AppResult<()>;
+}

@@ -1,0 +1,339 @@
+//! Delivering events to webhook subscriptions. A consumer of the outbox relay fans each event
+//! out (one delivery and one job per subscription that wants it, never inside the request
+//! that caused the event); the `webhook.deliver` job signs and posts it, records the attempt,
+//! and retries on the published schedule. A 410 disables the subscription at once; a
+//! subscription whose deliveries all failed for `disable_after_hours` is disabled too, each
+//! with a `webhook.disabled` event. Deliveries of one aggregate leave in order.
+
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::page::{Page, PageRequest};
+use crate::ports::{
+    Clock, DeliveryFilter, JobFinish, JobHandler, SignedPost, WebhookSender, WebhookStore,
+};
+use crate::usecases::events::{job_event, job_payload};
+use crate::usecases::webhooks::{get_subscription, payload};
+use crate::webhook_signing::signature_header;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use std::sync::Arc;
+use uuid::Uuid;
+use ventros_domain::event::{EventEnvelope, EventType};
+use ventros_domain::job::Job;
+use ventros_domain::rbac::Permission;
+use ventros_domain::tenancy::Scope;
+use ventros_domain::webhook::{
+    Attempt, DELIVERY_JOB, Delivery, DeliveryJob, DeliveryStatus, Subscription, next_attempt_at,
+};
+
+/// The consumer name deliveries are deduplicated under.
+pub const FAN_OUT: &str = "webhook_fan_out";
+
+/// How long a delivery waits when an earlier event of its aggregate is still on its way.
+const ORDER_WAIT_SECONDS: i64 = 5;
+
+fn new_delivery(s: &Subscription, e: &EventEnvelope, now: DateTime<Utc>) -> Delivery {
+    Delivery {
+        id: Uuid::now_v7(),
+        tenant_id: s.tenant_id,
+        project_id: s.project_id,
+        subscription_id: s.id,
+        event_id: e.id,
+        event_type: e.event_type.clone(),
+        aggregate_id: e.aggregate_id,
+        occurred_at: e.occurred_at,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        next_attempt_at: None,
+        last_status_code: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+        delivered_at: None,
+    }
+}
+
+/// One delivery per subscription of the event's project that wants it (a `webhook.test`
+/// only to the subscription it names), each with its job.
+pub async fn fan_out(
+    store: &dyn WebhookStore,
+    clock: &dyn Clock,
+    event: &EventEnvelope,
+) -> AppResult<usize> {
+    let scope = Scope {
+        tenant_id: event.tenant_id,
+        project_id: event.project_id,
+    };
+    let now = clock.now();
+    let targets: Vec<Subscription> = if event.event_type == EventType::WebhookTest.as_str() {
+        store
+            .get_subscription(scope, event.aggregate_id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        store
+            .enabled_subscriptions(scope)
+            .await?
+            .into_iter()
+            .filter(|s| s.wants(&event.event_type))
+            .collect()
+    };
+    if targets.is_empty() {
+        // Nothing to deliver, nothing to remember: handling it again finds nothing either.
+        return Ok(0);
+    }
+    let deliveries: Vec<Delivery> = targets
+        .iter()
+        .map(|s| new_delivery(s, event, now))
+        .collect();
+    let jobs: Vec<Job> = deliveries
+        .iter()
+        .map(|d| DeliveryJob::job(d, now, now))
+        .collect();
+    store.fan_out(FAN_OUT, event, &deliveries, &jobs).await?;
+    Ok(deliveries.len())
+}
+
+pub struct DeliveryHandler<S: ?Sized> {
+    pub store: Arc<S>,
+    pub sender: Arc<dyn WebhookSender>,
+    pub clock: Arc<dyn Clock>,
+    /// Disable a subscription whose deliveries have all failed for this long.
+    pub disable_after_hours: u32,
+    /// `User-Agent` of every delivery.
+    pub user_agent: String,
+}
+
+/// How an attempt ended, as the delivery and the subscription see it.
+enum Outcome {
+    Delivered,
+    /// 410: the endpoint says it is gone for good.
+    Gone,
+    Failed,
+}
+
+impl<S: WebhookStore + ?Sized> DeliveryHandler<S> {
+    fn disable(
+        &self,
+        job: &Job,
+        s: &mut Subscription,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> EventEnvelope {
+        s.enabled = false;
+        s.disabled_reason = Some(reason.to_string());
+        s.updated_at = now;
+        let mut p = payload(s);
+        p["reason"] = serde_json::json!(reason);
+        job_event(job, EventType::WebhookDisabled, s.id, now, p)
+    }
+
+    /// Gives up on a delivery without an attempt (the subscription is gone or disabled, the
+    /// event left the log).
+    async fn abandon(&self, mut d: Delivery, why: &str) -> AppResult<JobFinish> {
+        d.status = DeliveryStatus::Dead;
+        d.last_error = Some(why.to_string());
+        d.next_attempt_at = None;
+        d.updated_at = self.clock.now();
+        self.store.record_attempt(&d, None, None, None, &[]).await?;
+        Ok(JobFinish::Done)
+    }
+}
+
+#[async_trait]
+impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
+    fn kind(&self) -> &'static str {
+        DELIVERY_JOB
+    }
+
+    async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
+        let p: DeliveryJob = match job_payload(job) {
+            Ok(x) => x,
+            Err(dead) => return Ok(dead),
+        };
+        let scope = job.scope();
+        let now = self.clock.now();
+        let Some(mut d) = self.store.get_delivery(scope, p.delivery_id).await? else {
+            return Ok(JobFinish::Done);
+        };
+        if d.status != DeliveryStatus::Pending {
+            return Ok(JobFinish::Done);
+        }
+        // Fire then check: a job that runs early (a crash after the attempt was recorded)
+        // waits for the attempt's own time.
+        if let Some(at) = d.next_attempt_at.filter(|at| *at > now) {
+            return Ok(JobFinish::RunAt(at));
+        }
+        let Some(mut sub) = self
+            .store
+            .get_subscription(scope, d.subscription_id)
+            .await?
+        else {
+            return self.abandon(d, "the subscription was deleted").await;
+        };
+        let test = d.event_type == EventType::WebhookTest.as_str();
+        if !sub.enabled && !test {
+            return self.abandon(d, "the subscription is disabled").await;
+        }
+        if self.store.earlier_pending(&d).await? {
+            return Ok(JobFinish::RunAt(
+                now + Duration::seconds(ORDER_WAIT_SECONDS),
+            ));
+        }
+        let Some(event) = self.store.delivery_event(&d).await? else {
+            return self
+                .abandon(d, "the event is no longer in the event log")
+                .await;
+        };
+        let body = serde_json::to_vec(&event)
+            .map_err(|e| AppError::internal(format!("event encoding: {e}")))?;
+        let id = event.id.to_string();
+        let ts = now.timestamp();
+        let secrets: Vec<&str> = sub
+            .signing_secrets(now)
+            .into_iter()
+            .map(|s| s.expose())
+            .collect();
+        let post = SignedPost {
+            url: sub.url.clone(),
+            headers: vec![
+                ("webhook-id".into(), id.clone()),
+                ("webhook-timestamp".into(), ts.to_string()),
+                (
+                    "webhook-signature".into(),
+                    signature_header(secrets, &id, ts, &body),
+                ),
+                ("content-type".into(), "application/json".into()),
+                ("user-agent".into(), self.user_agent.clone()),
+            ],
+            body,
+        };
+        let answer = self.sender.post(&post).await;
+        let done = self.clock.now();
+        let mut attempt = Attempt {
+            id: Uuid::now_v7(),
+            delivery_id: d.id,
+            attempted_at: now,
+            status_code: None,
+            duration_ms: (done - now).num_milliseconds().max(0),
+            response_excerpt: None,
+            error: None,
+        };
+        let outcome = match answer {
+            Ok(a) => {
+                attempt.status_code = Some(i32::from(a.status));
+                attempt.response_excerpt = Some(a.excerpt);
+                match a.status {
+                    200..=299 => Outcome::Delivered,
+                    410 => {
+                        attempt.error = Some("status 410: the endpoint is gone".into());
+                        Outcome::Gone
+                    }
+                    s => {
+                        attempt.error = Some(format!("status {s}"));
+                        Outcome::Failed
+                    }
+                }
+            }
+            Err(e) => {
+                attempt.error = Some(e.to_string());
+                Outcome::Failed
+            }
+        };
+        d.attempts += 1;
+        d.updated_at = done;
+        d.last_status_code = attempt.status_code;
+        d.last_error = attempt.error.clone();
+        let before = sub.clone();
+        let mut events = Vec::new();
+        match outcome {
+            Outcome::Delivered => {
+                d.status = DeliveryStatus::Succeeded;
+                d.delivered_at = Some(done);
+                d.next_attempt_at = None;
+                sub.failing_since = None;
+            }
+            Outcome::Gone => {
+                d.status = DeliveryStatus::Dead;
+                d.next_attempt_at = None;
+                if sub.enabled {
+                    events.push(self.disable(job, &mut sub, "gone", done));
+                }
+            }
+            Outcome::Failed => {
+                let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+                d.next_attempt_at = next_attempt_at(d.attempts, done, jitter);
+                d.status = match d.next_attempt_at {
+                    Some(_) => DeliveryStatus::Pending,
+                    None => DeliveryStatus::Dead,
+                };
+                let since = *sub.failing_since.get_or_insert(now);
+                if sub.enabled
+                    && done - since >= Duration::hours(i64::from(self.disable_after_hours))
+                {
+                    events.push(self.disable(job, &mut sub, "failing", done));
+                }
+            }
+        }
+        let changed = (sub != before).then_some(&sub);
+        self.store
+            .record_attempt(&d, Some(&attempt), changed, None, &events)
+            .await?;
+        Ok(match d.next_attempt_at {
+            Some(at) => JobFinish::RunAt(at),
+            None => JobFinish::Done,
+        })
+    }
+}
+
+/// A subscription's delivery log.
+pub async fn list_deliveries(
+    store: &dyn WebhookStore,
+    actor: &Actor,
+    subscription: Uuid,
+    f: &DeliveryFilter,
+    page: PageRequest,
+) -> AppResult<Page<Delivery>> {
+    let s = get_subscription(store, actor, subscription).await?;
+    store.list_deliveries(actor.scope, s.id, f, page).await
+}
+
+/// One delivery of a subscription, with its attempts.
+pub async fn get_delivery(
+    store: &dyn WebhookStore,
+    actor: &Actor,
+    subscription: Uuid,
+    id: Uuid,
+) -> AppResult<(Delivery, Vec<Attempt>)> {
+    actor.require(Permission::WebhooksManage)?;
+    let d = store
+        .get_delivery(actor.scope, id)
+        .await?
+        .filter(|d| d.subscription_id == subscription)
+        .ok_or(AppError::NotFound("delivery"))?;
+    let attempts = store.list_attempts(actor.scope, d.id).await?;
+    Ok((d, attempts))
+}
+
+/// Sends a delivery again now, with the original event id: any delivery that is not on its
+/// way already (dead, or succeeded and wanted again).
+pub async fn retry_delivery(
+    store: &dyn WebhookStore,
+    clock: &dyn Clock,
+    actor: &Actor,
+    subscription: Uuid,
+    id: Uuid,
+) -> AppResult<Delivery> {
+    let (mut d, _) = get_delivery(store, actor, subscription, id).await?;
+    let now = clock.now();
+    d.status = DeliveryStatus::Pending;
+    d.next_attempt_at = None;
+    d.updated_at = now;
+    let job = DeliveryJob::job(&d, now, now);
+    store
+        .record_attempt(&d, None, None, Some(&job), &[])
+        .await?;
+    Ok(d)
+}

@@ -114,3 +114,24 @@ pub fn s3_endpoint(suite: &str) -> Option<String> {
         }
     }
 }
+
+/// A Python interpreter that has the reference `standardwebhooks` library
+/// (`VENTROS_TEST_STANDARDWEBHOOKS_PYTHON`), for checking Ventros' signatures with it; with
+/// `VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS=1` a missing one fails the test instead.
+pub fn standardwebhooks_python(suite: &str) -> Option<String> {
+    match std::env::var("VENTROS_TEST_STANDARDWEBHOOKS_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            if std::env::var("VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS").as_deref() == Ok("1") {
+                panic!(
+                    "{suite}: VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS=1 but VENTROS_TEST_STANDARDWEBHOOKS_PYTHON is not set"
+                );
+            }
+            say_skipped(
+                &format!("{suite} with the reference standardwebhooks library"),
+                "set VENTROS_TEST_STANDARDWEBHOOKS_PYTHON to a python with `pip install standardwebhooks`",
+            );
+            None
+        }
+    }
+}

@@ -136,6 +136,64 @@ impl Hooked {
     }
 }
 
+/// Verifies a delivery with the reference Python library, as an integrator would (when a
+/// Python with `standardwebhooks` is configured); a wrong secret must fail there too.
+fn reference_verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
+    let Some(python) = ventros_testkit::standardwebhooks_python("webhook signatures") else {
+        return;
+    };
+    let script = r#"
+import json, sys
+from standardwebhooks.webhooks import Webhook
+case = json.load(sys.stdin)
+Webhook(case["secret"]).verify(case["body"].encode(), case["headers"])
+try:
+    Webhook(case["other"]).verify(case["body"].encode(), case["headers"])
+    sys.exit("a wrong secret verified")
+except Exception:
+    pass
+print("verified")
+"#;
+    let hs: serde_json::Map<String, Value> =
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            .iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    json!(headers.get(*k).unwrap().to_str().unwrap()),
+                )
+            })
+            .collect();
+    let case = json!({
+        "secret": secret,
+        "other": ventros_app::webhook_signing::new_secret(),
+        "body": String::from_utf8(body.to_vec()).unwrap(),
+        "headers": hs,
+    });
+    let mut child = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(case.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("verified"),
+        "standardwebhooks: {} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Publishes what is in the outbox (the fan-out runs as a relay consumer), then runs every
 /// due job (the deliveries).
 async fn deliver(app: &TestApp) {
@@ -272,6 +330,7 @@ async fn an_event_is_delivered_once_signed_the_standard_webhooks_way(app: &TestA
         "v1, HMAC-SHA256 of id.timestamp.body"
     );
     assert!(hv("user-agent").starts_with("Ventros/"));
+    reference_verify(&secret, headers, body);
     assert_eq!(hv("content-type"), "application/json");
     let log = h.deliveries(app, "").await;
     assert_eq!(log.len(), 1);

@@ -249,7 +249,7 @@ pub async fn start_on(
         tasks.push(tokio::spawn(retention::run(
             store.clone(),
             clock.clone(),
-            cfg.job_retention_hours,
+            retention::Retention::of(cfg),
             rx.clone(),
         )));
     }

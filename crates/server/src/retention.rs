@@ -1,5 +1,6 @@
 //! Retention, run hourly by the worker role: idempotency keys after 24 hours, done jobs after
-//! `VENTROS_JOB_RETENTION_HOURS` (dead jobs stay until retried).
+//! `VENTROS_JOB_RETENTION_HOURS` (dead jobs stay until retried), finished webhook deliveries
+//! after `VENTROS_WEBHOOK_LOG_RETENTION_DAYS` (pending ones stay).
 
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -14,8 +15,25 @@ fn report(what: &str, outcome: AppResult<u64>) {
     }
 }
 
+/// How long what is pruned is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub job_hours: u32,
+    pub webhook_log_days: u32,
+}
+
+impl Retention {
+    pub fn of(cfg: &crate::config::Config) -> Self {
+        Retention {
+            job_hours: cfg.job_retention_hours,
+            webhook_log_days: cfg.webhook_log_retention_days,
+        }
+    }
+}
+
 /// One pruning pass at `clock`'s now.
-pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, job_retention_hours: u32) {
+pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, r: Retention) {
+    let job_retention_hours = r.job_hours;
     let now = clock.now();
     let keys_before = now - chrono::Duration::hours(ventros_http::IDEMPOTENCY_RETENTION_HOURS);
     report(
@@ -24,19 +42,24 @@ pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, job_retention_hour
     );
     let jobs_before = now - chrono::Duration::hours(i64::from(job_retention_hours));
     report("done jobs", store.prune_done_jobs(jobs_before).await);
+    let log_before = now - chrono::Duration::days(i64::from(r.webhook_log_days));
+    report(
+        "webhook deliveries",
+        store.prune_webhook_log(log_before).await,
+    );
 }
 
 /// Prunes at start and then hourly, until shutdown.
 pub async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    job_retention_hours: u32,
+    retention: Retention,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tokio::select! {
-            _ = tick.tick() => prune_once(store.as_ref(), clock.as_ref(), job_retention_hours).await,
+            _ = tick.tick() => prune_once(store.as_ref(), clock.as_ref(), retention).await,
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {
                     return;
@@ -59,6 +82,11 @@ mod tests {
     use ventros_domain::job::{Job, JobStatus};
     use ventros_domain::tenancy::Scope;
     use ventros_storage_sqlite::SqliteStore;
+
+    const KEEP: Retention = Retention {
+        job_hours: 168,
+        webhook_log_days: 30,
+    };
 
     /// The pass turns the retention hours into the two cut-offs: keys go after 24 h, done
     /// jobs after the configured hours, pending jobs never.
@@ -142,7 +170,7 @@ mod tests {
             ("waiting".to_string(), JobStatus::Pending),
         ];
 
-        prune_once(&store, &FixedClock::new(t0 + Duration::hours(23)), 168).await;
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(23)), KEEP).await;
         assert_eq!(
             claim(t0 + Duration::hours(23)).await,
             IdempotencyClaim::InProgress,
@@ -150,7 +178,7 @@ mod tests {
         );
         assert_eq!(keys(&store).await, both);
 
-        prune_once(&store, &FixedClock::new(t0 + Duration::hours(167)), 168).await;
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(167)), KEEP).await;
         assert_eq!(
             claim(t0 + Duration::hours(167)).await,
             IdempotencyClaim::Claimed,
@@ -158,7 +186,7 @@ mod tests {
         );
         assert_eq!(keys(&store).await, both, "the done job is kept 168 h");
 
-        prune_once(&store, &FixedClock::new(t0 + Duration::hours(169)), 168).await;
+        prune_once(&store, &FixedClock::new(t0 + Duration::hours(169)), KEEP).await;
         assert_eq!(
             keys(&store).await,
             vec![("waiting".to_string(), JobStatus::Pending)],

@@ -5,7 +5,7 @@ use crate::sql::jobs::arm_job_row;
 use crate::sql::rows::{self, ATTEMPT_COLS, DELIVERY_COLS, EVENT_COLS, WEBHOOK_COLS};
 use crate::sql::{Ts, by_id_in, db_err, page_by, paginate, select, select_in};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use ventros_app::ports::{DeliveryFilter, WebhookStore};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::job::Job;
 use ventros_domain::tenancy::Scope;
-use ventros_domain::webhook::{Attempt, Delivery, Subscription};
+use ventros_domain::webhook::{Attempt, Delivery, DeliveryJob, Subscription};
 
 async fn write_subscription(conn: &mut DbConn, s: &Subscription, insert: bool) -> AppResult<()> {
     let sql = if insert {
@@ -230,6 +230,53 @@ impl WebhookStore for DbStore {
             .one(d.tenant_id, q.build(), |r| r.try_get::<Uuid, _>("id"))
             .await?;
         Ok(found.is_some())
+    }
+
+    async fn events_between(
+        &self,
+        scope: Scope,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> AppResult<Vec<EventEnvelope>> {
+        let mut q = select_in(EVENT_COLS, "outbox", scope);
+        q.push(" AND occurred_at >= ")
+            .push_bind(Ts(since))
+            .push(" AND occurred_at < ")
+            .push_bind(Ts(until))
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(limit));
+        self.all(scope.tenant_id, q.build(), rows::envelope).await
+    }
+
+    async fn replay(&self, deliveries: &[Delivery], now: DateTime<Utc>) -> AppResult<u64> {
+        let Some(first) = deliveries.first() else {
+            return Ok(0);
+        };
+        let mut tx = self.write(first.tenant_id).await?;
+        for d in deliveries {
+            let id = if insert_delivery(tx.conn(), d).await? {
+                d.id
+            } else {
+                sqlx::query("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = $1 WHERE tenant_id = $2 AND subscription_id = $3 AND event_id = $4 RETURNING id")
+                    .bind(Ts(now))
+                    .bind(d.tenant_id.0)
+                    .bind(d.subscription_id)
+                    .bind(d.event_id.0)
+                    .fetch_one(tx.conn())
+                    .await
+                    .and_then(|r| r.try_get::<Uuid, _>("id"))
+                    .map_err(db_err)?
+            };
+            let queued = Delivery { id, ..d.clone() };
+            arm_job_row(tx.conn(), &DeliveryJob::job(&queued, now, now)).await?;
+        }
+        tx.commit().await?;
+        Ok(deliveries.len() as u64)
+    }
+
+    async fn prune_webhook_log(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        self.prune_webhook_log_rows(before).await
     }
 
     async fn record_attempt(

@@ -71,6 +71,22 @@ pub trait WebhookStore: Send + Sync {
     /// Whether an earlier event of the same aggregate is still to be delivered to the same
     /// subscription (deliveries of one aggregate go out in order).
     async fn earlier_pending(&self, d: &Delivery) -> AppResult<bool>;
+    /// The project's events that happened in `[since, until)`, in outbox order, at most
+    /// `limit`.
+    async fn events_between(
+        &self,
+        scope: Scope,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> AppResult<Vec<EventEnvelope>>;
+    /// Queues each delivery again (one that exists for its subscription and event goes back
+    /// to pending, keeping its attempts; a missing one is inserted), each with its job, in
+    /// one transaction; how many.
+    async fn replay(&self, deliveries: &[Delivery], now: DateTime<Utc>) -> AppResult<u64>;
+    /// Deletes finished deliveries (and their attempts) last changed before `before`, in
+    /// every tenant; how many deliveries.
+    async fn prune_webhook_log(&self, before: DateTime<Utc>) -> AppResult<u64>;
     /// Writes the delivery as it now stands with its new attempt, the subscription when its
     /// state changed, the job of the next attempt and the events, in one transaction.
     async fn record_attempt(

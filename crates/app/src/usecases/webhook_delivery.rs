@@ -337,3 +337,54 @@ pub async fn retry_delivery(
         .await?;
     Ok(d)
 }
+
+/// The most events one replay sends again.
+pub const MAX_REPLAY: u32 = 10_000;
+
+/// Sends again, with their original event ids, the events of the subscription's project that
+/// happened in `[since, until)` (until: now) and that it wants, narrowed to `events` when
+/// given; a delivery that exists goes back to pending, a missing one is made. How many.
+pub async fn replay(
+    store: &dyn WebhookStore,
+    clock: &dyn Clock,
+    actor: &Actor,
+    subscription: Uuid,
+    since: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+    events: Option<Vec<String>>,
+) -> AppResult<u64> {
+    let s = get_subscription(store, actor, subscription).await?;
+    let now = clock.now();
+    let until = until.unwrap_or(now);
+    if until <= since {
+        return Err(AppError::validation("until", "must be after since"));
+    }
+    let only = events
+        .map(|e| ventros_domain::webhook::validate_event_filters(&e))
+        .transpose()?;
+    let found = store
+        .events_between(actor.scope, since, until, MAX_REPLAY + 1)
+        .await?;
+    if found.len() > MAX_REPLAY as usize {
+        return Err(AppError::validation(
+            "since",
+            format!("more than {MAX_REPLAY} events in the range; replay a shorter one"),
+        ));
+    }
+    let test = EventType::WebhookTest.as_str();
+    let deliveries: Vec<Delivery> = found
+        .iter()
+        .filter(|e| match e.event_type == test {
+            true => e.aggregate_id == s.id,
+            false => s.wants(&e.event_type),
+        })
+        .filter(|e| {
+            only.as_ref().is_none_or(|f| {
+                f.iter()
+                    .any(|x| ventros_domain::webhook::filter_matches(x, &e.event_type))
+            })
+        })
+        .map(|e| new_delivery(&s, e, now))
+        .collect();
+    store.replay(&deliveries, now).await
+}

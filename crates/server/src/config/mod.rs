@@ -258,6 +258,16 @@ pub struct Config {
         hide_env_values = true
     )]
     pub webhook_disable_after_hours: u32,
+    /// Days finished webhook deliveries (and their attempts) stay in the delivery log;
+    /// 1 to 3650.
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_LOG_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..=3_650),
+        hide_env_values = true
+    )]
+    pub webhook_log_retention_days: u32,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -314,6 +324,10 @@ impl fmt::Debug for Config {
             .field(
                 "webhook_disable_after_hours",
                 &self.webhook_disable_after_hours,
+            )
+            .field(
+                "webhook_log_retention_days",
+                &self.webhook_log_retention_days,
             )
             .finish()
     }
@@ -372,6 +386,7 @@ impl Config {
             webhook_allow_http: false,
             webhook_allow_private: false,
             webhook_disable_after_hours: 120,
+            webhook_log_retention_days: 30,
         }
     }
 }

@@ -23,6 +23,8 @@ both_backends!(
     deliveries_of_one_aggregate_leave_in_order,
     a_dead_delivery_is_sent_again_by_hand_with_its_event_id,
     a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_endpoint,
+    a_range_is_replayed_with_the_original_event_ids,
+    the_log_keeps_finished_deliveries_for_its_retention,
 );
 
 /// What the receiver got: headers and body of each request.
@@ -625,4 +627,103 @@ async fn a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_end
             .count(),
         1
     );
+}
+
+async fn a_range_is_replayed_with_the_original_event_ids(app: &TestApp) {
+    let h = hooked(app, json!(["message.*", "session.started"])).await;
+    let start = chrono::Utc::now() - Duration::seconds(1);
+    h.customer_writes(app, 1).await;
+    deliver(app).await;
+    app.advance(Duration::minutes(10));
+    let middle = chrono::Utc::now() + Duration::minutes(5);
+    h.customer_writes(app, 2).await;
+    deliver(app).await;
+    let first: Vec<Value> = h.inbox.bodies();
+    assert_eq!(
+        first.len(),
+        3,
+        "two messages and the session: {:?}",
+        h.inbox.types()
+    );
+    let replay = |body: Value| {
+        let path = format!("/v1/webhooks/{}/replay", h.id());
+        let key = h.key.clone();
+        async move { app.call(Method::POST, &path, Some(&key), Some(body)).await }
+    };
+    // Only the first ten minutes, only messages.
+    let (s, v) = replay(json!({"since": start, "until": middle, "events": ["message.*"]})).await;
+    assert_eq!(
+        (s, v["queued"].clone()),
+        (StatusCode::ACCEPTED, json!(1)),
+        "{v}"
+    );
+    app.jobs().run_until_idle().await.unwrap();
+    let got = h.inbox.bodies();
+    assert_eq!(got.len(), 4);
+    let first_message = first
+        .iter()
+        .find(|b| b["type"] == "message.received")
+        .unwrap();
+    assert_eq!(
+        got[3]["id"], first_message["id"],
+        "the original event, with its id"
+    );
+    // Everything since the start: every delivery that exists goes again.
+    let (_, v) = replay(json!({"since": start})).await;
+    assert_eq!(v["queued"], 3);
+    app.jobs().run_until_idle().await.unwrap();
+    let got = h.inbox.bodies();
+    let again: Vec<&Value> = got[4..].iter().map(|b| &b["id"]).collect();
+    let originals: Vec<&Value> = first.iter().map(|b| &b["id"]).collect();
+    let mut sorted_again = again.clone();
+    sorted_again.sort_by_key(|v| v.to_string());
+    let mut sorted_originals = originals.clone();
+    sorted_originals.sort_by_key(|v| v.to_string());
+    assert_eq!(sorted_again, sorted_originals);
+    assert_eq!(
+        h.deliveries(app, "").await.len(),
+        3,
+        "still one delivery per event"
+    );
+    // A range that ends before it starts, or a type nobody knows, is refused.
+    let (s, _) = replay(json!({"since": middle, "until": start})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = replay(json!({"since": start, "events": ["nothing.here"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn the_log_keeps_finished_deliveries_for_its_retention(app: &TestApp) {
+    let h = hooked(app, json!(["message.received"])).await;
+    h.customer_writes(app, 1).await;
+    deliver(app).await;
+    *h.inbox.always.lock().unwrap() = Some(500);
+    app.advance(Duration::days(29));
+    h.customer_writes(app, 2).await;
+    deliver(app).await;
+    let retention = ventros_server::retention::Retention {
+        job_hours: 168,
+        webhook_log_days: 30,
+    };
+    let clock = ventros_app::ports::FixedClock::new(chrono::Utc::now() + Duration::days(31));
+    ventros_server::retention::prune_once(app.store.as_ref(), &clock, retention).await;
+    let left = h.deliveries(app, "").await;
+    assert_eq!(
+        left.len(),
+        1,
+        "the succeeded one went after 30 days: {left:?}"
+    );
+    assert_eq!(left[0]["status"], "pending", "a pending delivery stays");
+    let one = app
+        .ok(
+            Method::GET,
+            &format!(
+                "/v1/webhooks/{}/deliveries/{}",
+                h.id(),
+                left[0]["id"].as_str().unwrap()
+            ),
+            &h.key,
+            None,
+        )
+        .await;
+    assert_eq!(one["attempt_log"].as_array().unwrap().len(), 1);
 }

@@ -117,6 +117,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(webhook_subscriptions::deliveries))
         .routes(routes!(webhook_subscriptions::delivery))
         .routes(routes!(webhook_subscriptions::retry))
+        .routes(routes!(webhook_subscriptions::replay))
         .split_for_parts();
     let router = router
         .route_layer(from_fn_with_state(

@@ -311,3 +311,43 @@ pub async fn retry(
     .await?;
     Ok((StatusCode::ACCEPTED, Json(d)))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayIn {
+    /// Events that happened at or after this time.
+    pub since: DateTime<Utc>,
+    /// Events that happened before this time (default: now).
+    pub until: Option<DateTime<Utc>>,
+    /// Only these types (exact or `prefix.*`), among those the subscription wants.
+    pub events: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayOut {
+    /// Deliveries queued again (or made, for events it had none of).
+    pub queued: u64,
+}
+
+/// Send a range of events again
+///
+/// With their original event ids (`webhook-id`), at most 10,000 events per call.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/replay", tag = "outbound_webhooks", params(("id" = String, Path, description = "Webhook id")), request_body = ReplayIn, responses((status = 202, description = "Queued", body = ReplayOut), AuthErrors, NotFoundError, InputErrors, BodyErrors), security(("bearer" = [])))]
+pub async fn replay(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReplayIn>,
+) -> Result<(StatusCode, Json<ReplayOut>), ApiError> {
+    let queued = webhook_delivery::replay(
+        s.store.as_ref(),
+        s.clock.as_ref(),
+        &p,
+        id_of(&id)?,
+        b.since,
+        b.until,
+        b.events,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(ReplayOut { queued })))
+}

@@ -52,6 +52,10 @@ CREATE TABLE webhook_attempts (
     error TEXT
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (tenant_id, delivery_id, attempted_at);
+-- Finished deliveries by age, for the log's retention.
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (updated_at) WHERE status <> 'pending';
+-- Replays read a project's events by time.
+CREATE INDEX outbox_project_time ON outbox (tenant_id, project_id, occurred_at);
 
 DO $$
 DECLARE
@@ -66,3 +70,14 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Retention of the delivery log runs for every tenant: finished deliveries older than the
+-- cut-off and their attempts.
+CREATE FUNCTION ventros_prune_webhook_log(p_before timestamptz)
+    RETURNS bigint
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public
+    AS $$ WITH d AS (DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < p_before RETURNING tenant_id, id),
+               a AS (DELETE FROM webhook_attempts w USING d WHERE w.tenant_id = d.tenant_id AND w.delivery_id = d.id RETURNING 1)
+          SELECT COUNT(*) FROM d $$;
+
+REVOKE ALL ON FUNCTION ventros_prune_webhook_log(timestamptz) FROM PUBLIC;

@@ -160,6 +160,17 @@ impl PgStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// Deletes finished webhook deliveries last changed before `before`, with their
+    /// attempts; how many deliveries.
+    pub(crate) async fn prune_webhook_log_rows(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT ventros_prune_webhook_log($1)")
+            .bind(Ts(before))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Deletes every idempotency key created before `before`; how many.
     pub(crate) async fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> AppResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT ventros_prune_idempotency($1)")

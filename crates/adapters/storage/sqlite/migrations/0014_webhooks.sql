@@ -52,3 +52,7 @@ CREATE TABLE webhook_attempts (
     error TEXT
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (tenant_id, delivery_id, attempted_at);
+-- Finished deliveries by age, for the log's retention.
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (updated_at) WHERE status <> 'pending';
+-- Replays read a project's events by time.
+CREATE INDEX outbox_project_time ON outbox (tenant_id, project_id, occurred_at);

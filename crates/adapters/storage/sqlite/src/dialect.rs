@@ -190,6 +190,27 @@ impl SqliteStore {
             .rows_affected())
     }
 
+    /// Deletes finished webhook deliveries last changed before `before`, with their
+    /// attempts; how many deliveries.
+    pub(crate) async fn prune_webhook_log_rows(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        sqlx::query("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1)")
+            .bind(Ts(before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let n = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1",
+        )
+        .bind(Ts(before))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
     /// Deletes every idempotency key created before `before`; how many.
     pub(crate) async fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> AppResult<u64> {
         Ok(

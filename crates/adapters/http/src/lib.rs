@@ -6,6 +6,7 @@ mod client_headers;
 mod correlation;
 mod dto;
 mod error;
+mod event_stream;
 mod extract;
 mod idempotency;
 pub mod metrics;

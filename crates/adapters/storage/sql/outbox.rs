@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 use ventros_app::error::AppResult;
 use ventros_app::page::{Cursor, Page, PageRequest};
-use ventros_app::ports::{EventLog, OutboxRow, OutboxStore, TimelineStore};
+use ventros_app::ports::{EventFilter, EventLog, OutboxRow, OutboxStore, TimelineStore};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::ids::EventId;
 use ventros_domain::tenancy::Scope;
@@ -53,12 +53,36 @@ impl OutboxStore for DbStore {
 
 #[async_trait]
 impl EventLog for DbStore {
-    async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>> {
-        let after = page.after.map(|c| c.ts_us).unwrap_or(0);
+    async fn list_events(
+        &self,
+        scope: Scope,
+        f: &EventFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<EventEnvelope>> {
+        let after = page
+            .after
+            .map(|c| c.ts_us)
+            .unwrap_or(0)
+            .max(f.after_position.unwrap_or(0));
         let mut q = select(EVENT_COLS, "outbox", scope.tenant_id);
-        q.push(" AND seq > ")
-            .push_bind(after)
-            .push(" ORDER BY seq LIMIT ")
+        q.push(" AND seq > ").push_bind(after);
+        match f.event_type.as_deref().map(|t| (t, t.strip_suffix('*'))) {
+            Some((_, Some(""))) | None => {}
+            Some((_, Some(prefix))) => {
+                // `_` is a LIKE wildcard; event types use it (`message_group.…`).
+                let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('_', "\\_"));
+                q.push(" AND event_type LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\'");
+            }
+            Some((t, None)) => {
+                q.push(" AND event_type = ").push_bind(t.to_string());
+            }
+        }
+        if let Some(a) = f.aggregate_id {
+            q.push(" AND aggregate_id = ").push_bind(a);
+        }
+        q.push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(page.limit) + 1);
         let v = self
             .all(scope.tenant_id, q.build(), |r| {
@@ -74,6 +98,21 @@ impl EventLog for DbStore {
             data: p.data.into_iter().map(|(_, e)| e).collect(),
             next_cursor: p.next_cursor,
         })
+    }
+
+    async fn feed_end(&self, scope: Scope) -> AppResult<i64> {
+        let mut q = select("COALESCE(MAX(seq), 0) AS seq", "outbox", scope.tenant_id);
+        Ok(self
+            .one(scope.tenant_id, q.build(), |r| r.try_get::<i64, _>("seq"))
+            .await?
+            .unwrap_or(0))
+    }
+
+    async fn event_position(&self, scope: Scope, id: EventId) -> AppResult<Option<i64>> {
+        let mut q = select("seq", "outbox", scope.tenant_id);
+        q.push(" AND id = ").push_bind(id.0);
+        self.one(scope.tenant_id, q.build(), |r| r.try_get::<i64, _>("seq"))
+            .await
     }
 }
 

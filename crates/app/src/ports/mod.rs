@@ -37,7 +37,7 @@ pub use media_file_store::MediaFileStore;
 pub use media_store::{MediaBytes, MediaStore, media_key};
 pub use message_group_store::MessageGroupStore;
 pub use metrics_store::{LiveCounts, MetricInputs, MetricsStore, ReportFilter};
-pub use outbox_store::{EventLog, OutboxRow, OutboxStore, TimelineStore};
+pub use outbox_store::{EventFilter, EventLog, OutboxRow, OutboxStore, TimelineStore};
 pub use passwords::Passwords;
 pub use pipeline_store::PipelineStore;
 pub use session_store::SessionStore;

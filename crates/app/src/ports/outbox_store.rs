@@ -33,7 +33,30 @@ pub trait OutboxStore: Send + Sync {
 /// The events of one tenant in outbox order: the event feed.
 #[async_trait]
 pub trait EventLog: Send + Sync {
-    async fn list_events(&self, scope: Scope, page: PageRequest) -> AppResult<Page<EventEnvelope>>;
+    async fn list_events(
+        &self,
+        scope: Scope,
+        f: &EventFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<EventEnvelope>>;
+    /// The position of the tenant's latest event (0 when it has none).
+    async fn feed_end(&self, scope: Scope) -> AppResult<i64>;
+    /// Where an event is in the feed (its outbox sequence number), if the tenant has it.
+    async fn event_position(
+        &self,
+        scope: Scope,
+        id: ventros_domain::ids::EventId,
+    ) -> AppResult<Option<i64>>;
+}
+
+/// Which events of the feed to read.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// An exact type or a `prefix.*` pattern.
+    pub event_type: Option<String>,
+    pub aggregate_id: Option<uuid::Uuid>,
+    /// Only events after this position in the feed (see `EventLog::event_position`).
+    pub after_position: Option<i64>,
 }
 
 /// What the contact-timeline consumer writes, deduplicated per (event, consumer).

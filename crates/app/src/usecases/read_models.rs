@@ -4,7 +4,8 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
 use crate::ports::{
-    ContactEventFilter, ConversationFilter, ConversationStore, CrmStore, EventLog, MessageFilter,
+    ContactEventFilter, ConversationFilter, ConversationStore, CrmStore, EventFilter, EventLog,
+    MessageFilter,
 };
 use ventros_domain::chat::{Chat, Participant};
 use ventros_domain::event::EventEnvelope;
@@ -114,11 +115,58 @@ pub async fn list_contact_events(
         .await
 }
 
+/// A filter of the feed as a caller gives it: a type (exact or `prefix.*`), an aggregate, and
+/// the id of the last event the caller has seen.
+#[derive(Debug, Clone, Default)]
+pub struct FeedQuery {
+    pub event_type: Option<String>,
+    pub aggregate_id: Option<uuid::Uuid>,
+    pub after: Option<ventros_domain::ids::EventId>,
+}
+
+/// Checks a feed query and turns it into the store's filter.
+pub async fn feed_filter(
+    store: &dyn EventLog,
+    actor: &Actor,
+    q: FeedQuery,
+) -> AppResult<EventFilter> {
+    actor.require(Permission::EventsRead)?;
+    let event_type = q
+        .event_type
+        .map(|t| {
+            ventros_domain::webhook::validate_event_filters(std::slice::from_ref(&t))
+                .map(|_| t.trim().to_string())
+        })
+        .transpose()
+        .map_err(|e| AppError::validation("type", e.to_string()))?;
+    let after_position = match q.after {
+        Some(id) => Some(
+            store
+                .event_position(actor.scope, id)
+                .await?
+                .ok_or_else(|| AppError::validation("after", "no such event in this tenant"))?,
+        ),
+        None => None,
+    };
+    Ok(EventFilter {
+        event_type,
+        aggregate_id: q.aggregate_id,
+        after_position,
+    })
+}
+
+/// The feed's current end, for a stream that starts with what comes next.
+pub async fn feed_end(store: &dyn EventLog, actor: &Actor) -> AppResult<i64> {
+    actor.require(Permission::EventsRead)?;
+    store.feed_end(actor.scope).await
+}
+
 pub async fn list_events(
     store: &dyn EventLog,
     actor: &Actor,
+    q: FeedQuery,
     page: PageRequest,
 ) -> AppResult<Page<EventEnvelope>> {
-    actor.require(Permission::EventsRead)?;
-    store.list_events(actor.scope, page).await
+    let f = feed_filter(store, actor, q).await?;
+    store.list_events(actor.scope, &f, page).await
 }

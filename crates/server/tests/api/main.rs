@@ -21,6 +21,7 @@ mod connections;
 mod contacts;
 mod conversations;
 mod correlation;
+mod event_feed;
 mod hostile_input;
 mod idempotency;
 mod jobs;

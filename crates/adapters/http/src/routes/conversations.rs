@@ -222,16 +222,106 @@ pub async fn session_messages(
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// An exact event type, or `prefix.*` (`message.*`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    event_type: Option<String>,
+    /// Events of this aggregate only (a message, a session, a contact…).
+    aggregate_id: Option<uuid::Uuid>,
+    /// Only events after this one (the id of the last event a poller handled).
+    after: Option<ventros_domain::ids::EventId>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl EventsQuery {
+    fn feed(&self) -> read_models::FeedQuery {
+        read_models::FeedQuery {
+            event_type: self.event_type.clone(),
+            aggregate_id: self.aggregate_id,
+            after: self.after,
+        }
+    }
+}
+
 /// The event feed
-#[utoipa::path(get, path = "/v1/events", tag = "events", params(PageQuery), responses((status = 200, description = "The tenant's events in outbox order", body = ListResponse<EventEnvelope>), AuthErrors, InputErrors), security(("bearer" = [])))]
+///
+/// The tenant's events in outbox order. A poller keeps its place with `after` (the id of the
+/// last event it handled), or with `next_cursor` while more pages follow.
+#[utoipa::path(get, path = "/v1/events", tag = "events", params(EventsQuery), responses((status = 200, description = "The tenant's events in outbox order", body = ListResponse<EventEnvelope>), AuthErrors, InputErrors), security(("bearer" = [])))]
 pub async fn list_events(
     State(s): State<AppState>,
     p: Principal,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<ListResponse<EventEnvelope>>, ApiError> {
+    let pg = page(q.limit, q.cursor.as_deref())?;
     Ok(Json(
-        read_models::list_events(s.store.as_ref(), &p, page_of(&q)?)
+        read_models::list_events(s.store.as_ref(), &p, q.feed(), pg)
             .await?
             .into(),
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// An exact event type, or `prefix.*` (`message.*`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    event_type: Option<String>,
+    /// Events of this aggregate only.
+    aggregate_id: Option<uuid::Uuid>,
+    /// Start after this event (as `Last-Event-ID` does); without either, only new events.
+    after: Option<ventros_domain::ids::EventId>,
+}
+
+/// The event feed, live
+///
+/// Server-Sent Events: each event as `id` (the event id), `event` (its type) and `data` (the
+/// envelope). Reconnecting with `Last-Event-ID` resumes after that event; without it (or
+/// `after`) the stream starts with the events that come next.
+#[utoipa::path(get, path = "/v1/events/stream", tag = "events", params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")), responses((status = 200, description = "text/event-stream of event envelopes", content_type = "text/event-stream", body = String), AuthErrors, InputErrors), security(("bearer" = [])))]
+pub async fn stream_events(
+    State(s): State<AppState>,
+    p: Principal,
+    headers: axum::http::HeaderMap,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
+> {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.parse::<uuid::Uuid>()
+                .map(ventros_domain::ids::EventId)
+                .map_err(|_| {
+                    ApiError::App(ventros_app::AppError::validation(
+                        "Last-Event-ID",
+                        "not an event id",
+                    ))
+                })
+        })
+        .transpose()?;
+    let feed = read_models::FeedQuery {
+        event_type: q.event_type,
+        aggregate_id: q.aggregate_id,
+        after: last.or(q.after),
+    };
+    let mut filter = read_models::feed_filter(s.store.as_ref(), &p, feed).await?;
+    if filter.after_position.is_none() {
+        // Only what comes next: start at the feed's current end.
+        filter.after_position = Some(read_models::feed_end(s.store.as_ref(), &p).await?);
+    }
+    Ok(crate::event_stream::sse(s.store.clone(), p.scope, filter))
 }

@@ -96,6 +96,7 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(session_actions::transfer))
         .routes(routes!(session_actions::assignments))
         .routes(routes!(conversations::list_events))
+        .routes(routes!(conversations::stream_events))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::retry))

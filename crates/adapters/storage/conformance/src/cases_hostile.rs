@@ -81,7 +81,8 @@ pub async fn hostile_webhooks_get_an_outcome_and_leave_readable_state(store: Dyn
         &contacts,
         p
     ));
-    read_all!("events", |p| store.list_events(scope, p));
+    let all_events = ventros_app::ports::EventFilter::default();
+    read_all!("events", |p| store.list_events(scope, &all_events, p));
 
     // Every timer and window those deliveries armed, run far in the future: none fails.
     let later = Arc::new(FixedClock::new(

@@ -154,6 +154,7 @@ pub async fn events(store: &DynStore, scope: Scope) -> Vec<EventEnvelope> {
         let p = store
             .list_events(
                 scope,
+                &ventros_app::ports::EventFilter::default(),
                 PageRequest::new(Some(200), cursor.as_deref()).unwrap(),
             )
             .await

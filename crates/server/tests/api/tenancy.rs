@@ -180,6 +180,9 @@ async fn every_id_route_is_404_for_another_tenant_and_changes_nothing(app: &Test
                 ("patch", _) => Some(json!({"name": "Hijacked"})),
                 ("put", _) if path.ends_with("/reaction") => Some(json!({"emoji": "👍"})),
                 ("post", _) if path.ends_with("/typing") => Some(json!({"state": "typing"})),
+                ("post", _) if path.ends_with("/replay") => {
+                    Some(json!({"since": "2020-01-01T00:00:00Z"}))
+                }
                 _ => None,
             };
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

@@ -17,7 +17,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
-use ventros_app::ports::{Clock, MediaStore, Store, WebhookSender, WhatsAppGateway};
+use ventros_app::ports::{
+    Clock, EventPublisher, MediaStore, Store, WebhookSender, WhatsAppGateway,
+};
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 
@@ -27,16 +29,30 @@ pub(crate) async fn bind(addr: &str, variable: &str) -> anyhow::Result<TcpListen
         .with_context(|| format!("cannot listen on {addr} (set {variable})"))
 }
 
+/// The adapters the composition root built, as the handlers get them.
+pub(crate) struct Adapters {
+    pub store: Arc<dyn Store>,
+    pub gateway: Arc<dyn WhatsAppGateway>,
+    pub media: Arc<dyn MediaStore>,
+    pub webhooks: Arc<dyn WebhookSender>,
+    pub bus: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
+}
+
 /// What every handler sees. `api` is the API's own address, for the default public URL.
 pub(crate) fn state(
     cfg: &Config,
-    store: Arc<dyn Store>,
-    gateway: Arc<dyn WhatsAppGateway>,
-    media: Arc<dyn MediaStore>,
-    webhooks: Arc<dyn WebhookSender>,
-    clock: Arc<dyn Clock>,
+    a: Adapters,
     api: Option<SocketAddr>,
 ) -> anyhow::Result<AppState> {
+    let Adapters {
+        store,
+        gateway,
+        media,
+        webhooks,
+        bus,
+        clock,
+    } = a;
     let public_url = cfg.public_url.clone().unwrap_or_else(|| match api {
         Some(local) => {
             let host = if local.ip().is_unspecified() {
@@ -58,6 +74,7 @@ pub(crate) fn state(
         media_max_bytes: cfg.media_max_bytes,
         webhooks,
         webhook_policy: crate::webhook_policy(cfg),
+        bus,
         clock,
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,

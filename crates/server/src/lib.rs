@@ -17,7 +17,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{
-    Clock, JobHandler, MediaStore, Store, SystemClock, WebhookSender, WhatsAppGateway,
+    Clock, EventConsumer, EventPublisher, JobHandler, MediaStore, Store, SystemClock,
+    WebhookSender, WhatsAppGateway,
 };
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
@@ -68,14 +69,50 @@ impl Running {
     }
 }
 
-pub fn build_relay(storage: &Storage, clock: Arc<dyn Clock>, cfg: &Config) -> OutboxRelay {
+/// Ventros' own event consumers, whatever carries the events to them.
+pub fn consumers(store: &Arc<dyn Store>, clock: &Arc<dyn Clock>) -> Vec<Arc<dyn EventConsumer>> {
+    vec![
+        Arc::new(TimelineConsumer::new(store.clone())),
+        Arc::new(WebhookFanOut::new(store.clone(), clock.clone())),
+    ]
+}
+
+/// Where the relay publishes: RabbitMQ when `VENTROS_AMQP_URL` is set, else the in-process
+/// bus that hands each event to the consumers.
+pub fn build_bus(
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    cfg: &Config,
+) -> Arc<dyn EventPublisher> {
+    match &cfg.amqp_url {
+        Some(url) => Arc::new(ventros_bus_rabbitmq::RabbitPublisher::new(bus_config(
+            url, cfg,
+        ))),
+        None => Arc::new(
+            consumers(store, clock)
+                .into_iter()
+                .fold(InProcessBus::new(), InProcessBus::subscribe),
+        ),
+    }
+}
+
+fn bus_config(url: &str, cfg: &Config) -> ventros_bus_rabbitmq::BusConfig {
+    ventros_bus_rabbitmq::BusConfig {
+        exchange: cfg.amqp_exchange.clone(),
+        ..ventros_bus_rabbitmq::BusConfig::new(url)
+    }
+}
+
+pub fn build_relay(
+    storage: &Storage,
+    bus: Arc<dyn EventPublisher>,
+    clock: Arc<dyn Clock>,
+    cfg: &Config,
+) -> OutboxRelay {
     let store = storage.store.clone();
-    let bus = InProcessBus::new()
-        .subscribe(Arc::new(TimelineConsumer::new(store.clone())))
-        .subscribe(Arc::new(WebhookFanOut::new(store.clone(), clock.clone())));
     OutboxRelay::new(
         store,
-        Arc::new(bus),
+        bus,
         clock,
         RelayConfig {
             batch: cfg.relay_batch,
@@ -194,7 +231,8 @@ pub async fn start_on(
     roles: Roles,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Running> {
-    let relay = Arc::new(build_relay(&storage, clock.clone(), cfg));
+    let bus = build_bus(&storage.store, &clock, cfg);
+    let relay = Arc::new(build_relay(&storage, bus.clone(), clock.clone(), cfg));
     let store = storage.store;
     let gateway = build_gateway(cfg)?;
     let media = build_media(cfg)?;
@@ -216,15 +254,15 @@ pub async fn start_on(
             false => None,
         };
         let local = api.as_ref().map(|l| l.local_addr()).transpose()?;
-        let state = http_server::state(
-            cfg,
-            store.clone(),
-            gateway.clone(),
-            media.clone(),
-            webhooks.clone(),
-            clock.clone(),
-            local,
-        )?;
+        let adapters = http_server::Adapters {
+            store: store.clone(),
+            gateway: gateway.clone(),
+            media: media.clone(),
+            webhooks: webhooks.clone(),
+            bus: bus.clone(),
+            clock: clock.clone(),
+        };
+        let state = http_server::state(cfg, adapters, local)?;
         if let (Some(listener), Some(local)) = (api, local) {
             addr = Some(local);
             let app = ventros_http::router(state.clone());
@@ -240,6 +278,18 @@ pub async fn start_on(
         }
     }
     if roles.workers {
+        if let Some(url) = &cfg.amqp_url {
+            let rabbit = ventros_bus_rabbitmq::RabbitConsumers::new(
+                bus_config(url, cfg),
+                consumers(&store, &clock),
+            );
+            // Queues first, so what the relay publishes is routable; a broker that is not
+            // up yet is retried by the consumers' loop (and the relay keeps its rows).
+            if let Err(e) = rabbit.declare_topology().await {
+                tracing::warn!(error = %e, "RabbitMQ topology not declared yet");
+            }
+            tasks.push(tokio::spawn(rabbit.run(rx.clone())));
+        }
         let r = relay.clone();
         let rx_w = rx.clone();
         tasks.push(tokio::spawn(async move { r.run(rx_w).await }));

@@ -135,3 +135,21 @@ pub fn standardwebhooks_python(suite: &str) -> Option<String> {
         }
     }
 }
+
+/// The RabbitMQ URL for suites that need a broker (`VENTROS_TEST_AMQP_URL`); with
+/// `VENTROS_TEST_REQUIRE_AMQP=1` a missing one fails the test instead.
+pub fn amqp_url(suite: &str) -> Option<String> {
+    match std::env::var("VENTROS_TEST_AMQP_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("VENTROS_TEST_REQUIRE_AMQP").as_deref() == Ok("1") {
+                panic!("{suite}: VENTROS_TEST_REQUIRE_AMQP=1 but VENTROS_TEST_AMQP_URL is not set");
+            }
+            say_skipped(
+                &format!("{suite} on RabbitMQ"),
+                "set VENTROS_TEST_AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672/%2f) to run it",
+            );
+            None
+        }
+    }
+}

@@ -43,6 +43,8 @@ pub struct AppState {
     pub webhooks: Arc<dyn ventros_app::ports::WebhookSender>,
     /// What webhook subscriptions may point at.
     pub webhook_policy: ventros_app::usecases::webhooks::UrlPolicy,
+    /// Where the relay publishes events, for `/ready`.
+    pub bus: Arc<dyn ventros_app::ports::EventPublisher>,
     pub clock: Arc<dyn Clock>,
     /// Base URL used to build channel webhook URLs (`https://crm.example.com`).
     pub public_url: String,

@@ -15,4 +15,12 @@ pub trait EventConsumer: Send + Sync {
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
     async fn publish(&self, event: &EventEnvelope) -> AppResult<()>;
+    /// The transport's name for `/ready` (`in_process`, `rabbitmq`).
+    fn transport(&self) -> &'static str {
+        "in_process"
+    }
+    /// Whether the transport can take events now (`/ready`).
+    async fn ready(&self) -> AppResult<()> {
+        Ok(())
+    }
 }

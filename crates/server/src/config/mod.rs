@@ -268,6 +268,19 @@ pub struct Config {
         hide_env_values = true
     )]
     pub webhook_log_retention_days: u32,
+    /// RabbitMQ (`amqp://user:pass@host:5672/vhost`): when set, the relay publishes every
+    /// event to it with publisher confirms and Ventros' consumers read their own quorum queues;
+    /// unset, events stay in process.
+    #[arg(long, env = "VENTROS_AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
+    /// The topic exchange events are published to.
+    #[arg(
+        long,
+        env = "VENTROS_AMQP_EXCHANGE",
+        default_value = "ventros.events",
+        hide_env_values = true
+    )]
+    pub amqp_exchange: String,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -329,6 +342,8 @@ impl fmt::Debug for Config {
                 "webhook_log_retention_days",
                 &self.webhook_log_retention_days,
             )
+            .field("amqp_url", &self.amqp_url.as_deref().map(redact_url))
+            .field("amqp_exchange", &self.amqp_exchange)
             .finish()
     }
 }
@@ -387,6 +402,8 @@ impl Config {
             webhook_allow_private: false,
             webhook_disable_after_hours: 120,
             webhook_log_retention_days: 30,
+            amqp_url: None,
+            amqp_exchange: "ventros.events".into(),
         }
     }
 }

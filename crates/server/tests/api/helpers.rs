@@ -133,6 +133,11 @@ impl TestApp {
         self.running().metrics_addr.map(|a| format!("http://{a}"))
     }
 
+    /// The app's clock, for workers a test runs beside it.
+    pub fn clock(&self) -> Arc<dyn ventros_app::ports::Clock> {
+        self.clock.clone()
+    }
+
     /// Moves the app's time forward (timers fall due; nothing sleeps).
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);

@@ -36,6 +36,7 @@ mod pictures;
 mod pipelines;
 mod process;
 mod projects;
+mod rabbitmq;
 mod rbac;
 mod reports;
 mod sending;

@@ -14,23 +14,26 @@ pub async fn health() -> Json<serde_json::Value> {
 
 /// Readiness and outbox backlog
 ///
-/// Ready when the database answers; reports the outbox backlog.
-#[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "Database reachable; outbox backlog", body = Object), (status = 503, description = "Database unavailable", body = Object)))]
+/// Ready when the database answers and the bus takes events; reports the outbox backlog.
+#[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "Database and bus reachable; outbox backlog", body = Object), (status = 503, description = "Database or bus unavailable", body = Object)))]
 pub async fn ready(State(s): State<AppState>) -> Response {
     let db = s.store.ping().await;
     let backlog = s.store.outbox_backlog().await;
-    match (db, backlog) {
-        (Ok(()), Ok((pending, oldest))) => Json(json!({
+    let bus = s.bus.ready().await;
+    let transport = s.bus.transport();
+    match (db, backlog, bus) {
+        (Ok(()), Ok((pending, oldest)), Ok(())) => Json(json!({
             "status": "ready",
             "database": s.store.backend(),
+            "bus": transport,
             "outbox": {"pending": pending, "oldest_pending_at": oldest},
         }))
         .into_response(),
-        (Err(e), _) | (_, Err(e)) => {
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             tracing::warn!(error = %e, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": s.store.backend()})),
+                Json(json!({"status": "unavailable", "database": s.store.backend(), "bus": transport})),
             )
                 .into_response()
         }

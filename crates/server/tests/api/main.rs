@@ -34,6 +34,7 @@ mod openapi;
 mod outbound_webhooks;
 mod pictures;
 mod pipelines;
+mod postgres_tls;
 mod process;
 mod projects;
 mod rabbitmq;

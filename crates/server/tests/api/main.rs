@@ -25,6 +25,7 @@ mod event_feed;
 mod hostile_input;
 mod idempotency;
 mod jobs;
+mod kill;
 mod lid_merge;
 mod logs;
 mod media;

@@ -13,7 +13,7 @@ mod provision;
 #[path = "../../sql/mod.rs"]
 mod sql;
 
-pub use provision::{TestDatabase, grant_app_role, provision_test_database};
+pub use provision::{TEST_APP_ROLE, TestDatabase, grant_app_role, provision_test_database};
 
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -1,0 +1,368 @@
+//! The kill test: 5,000 WAHA messages go to a `ventros serve` while it and a `ventros work`
+//! on the same PostgreSQL and RabbitMQ are each killed with SIGKILL several times. The sender
+//! resends whatever was not answered 2xx, as WAHA does. Afterwards every message is stored
+//! once, and every `message.received` event reached RabbitMQ and the webhook sink at least
+//! once; the duplicates are counted and reported. Runs when both `VENTROS_TEST_POSTGRES_URL`
+//! and `VENTROS_TEST_AMQP_URL` are set.
+
+use crate::process::ventros;
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use ventros_app::error::AppResult;
+use ventros_app::ports::EventConsumer;
+use ventros_domain::event::EventEnvelope;
+use ventros_waha::sample;
+
+const MESSAGES: usize = 5_000;
+const SENDERS: usize = 8;
+
+/// Every `message.received` seen, by event id, with how many times.
+#[derive(Default)]
+struct Seen(Mutex<HashMap<String, usize>>);
+
+impl Seen {
+    fn add(&self, id: String) {
+        *self.0.lock().unwrap().entry(id).or_default() += 1;
+    }
+    fn unique(&self) -> HashSet<String> {
+        self.0.lock().unwrap().keys().cloned().collect()
+    }
+    fn total(&self) -> usize {
+        self.0.lock().unwrap().values().sum()
+    }
+}
+
+/// Another team's consumer on its own queue of the exchange.
+struct Probe(Arc<Seen>);
+
+#[async_trait]
+impl EventConsumer for Probe {
+    fn name(&self) -> &'static str {
+        "kill_test_probe"
+    }
+    async fn handle(&self, e: &EventEnvelope) -> AppResult<()> {
+        if e.event_type == "message.received" {
+            self.0.add(e.id.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The process roles under test, restarted with the same environment after each kill.
+struct Procs {
+    env: Vec<(String, String)>,
+    serve: Child,
+    work: Child,
+}
+
+fn spawn(args: &[&str], env: &[(String, String)], url: &str) -> Child {
+    let mut c = ventros(args, url);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+impl Procs {
+    fn restart_serve(&mut self, url: &str) {
+        let _ = self.serve.kill();
+        let _ = self.serve.wait();
+        self.serve = spawn(&["serve"], &self.env, url);
+    }
+    fn restart_work(&mut self, url: &str) {
+        let _ = self.work.kill();
+        let _ = self.work.wait();
+        self.work = spawn(&["work"], &self.env, url);
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        let _ = self.serve.kill();
+        let _ = self.work.kill();
+        let _ = self.serve.wait();
+        let _ = self.work.wait();
+    }
+}
+
+fn with_db(url: &str, db: &str, user: Option<&str>) -> String {
+    let mut u = reqwest::Url::parse(url).unwrap();
+    u.set_path(&format!("/{db}"));
+    if let Some(user) = user {
+        u.set_username(user).unwrap();
+        u.set_password(None).unwrap();
+    }
+    u.to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killed_processes_lose_no_message_and_no_event() {
+    let Some(admin) = ventros_testkit::postgres_url("the kill test") else {
+        return;
+    };
+    let Some(amqp) = ventros_testkit::amqp_url("the kill test") else {
+        return;
+    };
+    let db = ventros_storage_postgres::provision_test_database(&admin)
+        .await
+        .unwrap();
+    let owner_url = with_db(&admin, &db.name, None);
+    let app_url = with_db(
+        &admin,
+        &db.name,
+        Some(ventros_storage_postgres::TEST_APP_ROLE),
+    );
+    let exchange = format!("ventros.kill.{}", uuid::Uuid::now_v7().simple());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    // Where the events must arrive: a webhook sink and a queue of our own on the exchange.
+    let hooked = Arc::new(Seen::default());
+    let sink = hooked.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if v["type"] == "message.received" {
+                    sink.add(v["id"].as_str().unwrap_or_default().to_string());
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+    let queued = Arc::new(Seen::default());
+    let probe = ventros_bus_rabbitmq::RabbitConsumers::new(
+        ventros_bus_rabbitmq::BusConfig {
+            exchange: exchange.clone(),
+            ..ventros_bus_rabbitmq::BusConfig::new(&amqp)
+        },
+        vec![Arc::new(Probe(queued.clone()))],
+    );
+    probe.declare_topology().await.unwrap();
+    let (stop_probe, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(probe.run(rx));
+
+    let env: Vec<(String, String)> = [
+        ("VENTROS_MIGRATION_DATABASE_URL", owner_url.as_str()),
+        ("VENTROS_HTTP_ADDR", &format!("127.0.0.1:{port}")),
+        ("VENTROS_AMQP_URL", amqp.as_str()),
+        ("VENTROS_AMQP_EXCHANGE", exchange.as_str()),
+        ("VENTROS_WEBHOOK_ALLOW_HTTP", "true"),
+        ("VENTROS_WEBHOOK_ALLOW_PRIVATE", "true"),
+        (
+            "VENTROS_JWT_SECRET",
+            "kill-test-signing-secret-0123456789abcdef",
+        ),
+        ("VENTROS_RATE_LIMIT_PER_MINUTE", "1000000"),
+        ("VENTROS_RATE_LIMIT_BURST", "1000000"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let tenant = {
+        let mut c = ventros(
+            &[
+                "tenant",
+                "create",
+                "--name",
+                "Kill",
+                "--admin-email",
+                "kill@example.com",
+                "--json",
+            ],
+            &app_url,
+        );
+        for (k, v) in &env {
+            c.env(k, v);
+        }
+        let out = c
+            .env("VENTROS_ADMIN_PASSWORD", "long enough password")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let key = tenant["api_key"].as_str().unwrap().to_string();
+    let mut procs = Procs {
+        serve: spawn(&["serve"], &env, &app_url),
+        work: spawn(&["work"], &env, &app_url),
+        env,
+    };
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let up = Instant::now();
+    while http.get(format!("{base}/health")).send().await.is_err() {
+        assert!(
+            up.elapsed() < Duration::from_secs(30),
+            "serve did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let channel: Value = http
+        .post(format!("{base}/v1/channels"))
+        .bearer_auth(&key)
+        .json(&json!({"name": "Kill", "waha": {"base_url": "http://waha.local:3000", "api_key": "k", "session": "default"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let channel = channel["id"].as_str().unwrap().to_string();
+    let r = http
+        .post(format!("{base}/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(&json!({"url": hook_url, "events": ["message.received"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+
+    // Senders post every message until it is answered 2xx, as WAHA retries.
+    let next = Arc::new(AtomicUsize::new(0));
+    let resends = Arc::new(AtomicUsize::new(0));
+    let mut senders = Vec::new();
+    for _ in 0..SENDERS {
+        let (http, next, resends, base, channel) = (
+            http.clone(),
+            next.clone(),
+            resends.clone(),
+            base.clone(),
+            channel.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= MESSAGES {
+                    return;
+                }
+                let body = sample::text_message(
+                    Some(&format!("evt_kill_{i}")),
+                    &format!("5521{:09}", i % 500),
+                    &format!("KILL{i:08}"),
+                    false,
+                    "mensagem",
+                    chrono::Utc::now().timestamp(),
+                );
+                let started = Instant::now();
+                loop {
+                    let sent = http
+                        .post(format!("{base}/webhooks/waha/{channel}"))
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    if sent.is_ok_and(|r| r.status().is_success()) {
+                        break;
+                    }
+                    resends.fetch_add(1, Ordering::Relaxed);
+                    assert!(
+                        started.elapsed() < Duration::from_secs(120),
+                        "message {i} never taken"
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }));
+    }
+    // The killer: SIGKILL each process in turn while the senders run.
+    let (mut serve_kills, mut work_kills) = (0, 0);
+    while next.load(Ordering::Relaxed) < MESSAGES || serve_kills < 3 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        if serve_kills <= work_kills {
+            procs.restart_serve(&app_url);
+            serve_kills += 1;
+        } else {
+            procs.restart_work(&app_url);
+            work_kills += 1;
+        }
+        if serve_kills >= 4 && work_kills >= 4 {
+            break;
+        }
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+
+    // Let the survivors finish: every event published, consumed and delivered.
+    let pool = sqlx::PgPool::connect(&owner_url).await.unwrap();
+    let expected: HashSet<String> =
+        sqlx::query("SELECT id FROM outbox WHERE event_type = 'message.received'")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<uuid::Uuid, _>("id").to_string())
+            .collect();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let unpublished: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if unpublished == 0
+            && expected.is_subset(&queued.unique())
+            && expected.is_subset(&hooked.unique())
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 180 s: {unpublished} unpublished, {} of {} in RabbitMQ, {} at the webhook",
+            queued.unique().len(),
+            expected.len(),
+            hooked.unique().len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let received = expected.len();
+    eprintln!(
+        "kill test: {MESSAGES} messages, {serve_kills} serve and {work_kills} work kills, {} resends; \
+         stored {stored}; message.received {received}; RabbitMQ {} ({} duplicates); webhook {} ({} duplicates)",
+        resends.load(Ordering::Relaxed),
+        queued.total(),
+        queued.total() - queued.unique().len(),
+        hooked.total(),
+        hooked.total() - hooked.unique().len(),
+    );
+    assert_eq!(stored, MESSAGES as i64, "every message stored once");
+    assert_eq!(received, MESSAGES, "one message.received per message");
+    let _ = stop_probe.send(true);
+    pool.close().await;
+    drop(procs);
+}

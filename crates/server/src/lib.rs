@@ -78,8 +78,28 @@ pub fn consumers(store: &Arc<dyn Store>, clock: &Arc<dyn Clock>) -> Vec<Arc<dyn 
 }
 
 /// Where the relay publishes: RabbitMQ when `VENTROS_AMQP_URL` is set, else the in-process
-/// bus that hands each event to the consumers.
+/// bus that hands each event to the consumers; with Redis pub/sub beside it (at most once)
+/// when `VENTROS_REDIS_URL` is set.
 pub fn build_bus(
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    cfg: &Config,
+) -> anyhow::Result<Arc<dyn EventPublisher>> {
+    let primary = primary_bus(store, clock, cfg);
+    Ok(match &cfg.redis_url {
+        Some(url) => {
+            let redis = ventros_bus_redis::RedisSink::new(url, &cfg.redis_channel_prefix)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Arc::new(ventros_workers::WithSinks {
+                primary,
+                sinks: vec![Arc::new(redis)],
+            })
+        }
+        None => primary,
+    })
+}
+
+fn primary_bus(
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
     cfg: &Config,
@@ -231,7 +251,7 @@ pub async fn start_on(
     roles: Roles,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Running> {
-    let bus = build_bus(&storage.store, &clock, cfg);
+    let bus = build_bus(&storage.store, &clock, cfg)?;
     let relay = Arc::new(build_relay(&storage, bus.clone(), clock.clone(), cfg));
     let store = storage.store;
     let gateway = build_gateway(cfg)?;

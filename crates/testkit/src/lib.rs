@@ -153,3 +153,23 @@ pub fn amqp_url(suite: &str) -> Option<String> {
         }
     }
 }
+
+/// The Redis URL for suites that need one (`VENTROS_TEST_REDIS_URL`); with
+/// `VENTROS_TEST_REQUIRE_REDIS=1` a missing one fails the test instead.
+pub fn redis_url(suite: &str) -> Option<String> {
+    match std::env::var("VENTROS_TEST_REDIS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("VENTROS_TEST_REQUIRE_REDIS").as_deref() == Ok("1") {
+                panic!(
+                    "{suite}: VENTROS_TEST_REQUIRE_REDIS=1 but VENTROS_TEST_REDIS_URL is not set"
+                );
+            }
+            say_skipped(
+                &format!("{suite} on Redis"),
+                "set VENTROS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379) to run it",
+            );
+            None
+        }
+    }
+}

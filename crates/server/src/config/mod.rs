@@ -281,6 +281,18 @@ pub struct Config {
         hide_env_values = true
     )]
     pub amqp_exchange: String,
+    /// Redis (`redis://host:6379`): every event is also published to the pub/sub channel
+    /// named after its type (at most once; docs/EVENTS.md).
+    #[arg(long, env = "VENTROS_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Put before the type in Redis channel names (`ventros.` → `ventros.message.received`).
+    #[arg(
+        long,
+        env = "VENTROS_REDIS_CHANNEL_PREFIX",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub redis_channel_prefix: String,
 }
 
 /// Hides the password of a URL (`postgres://user:***@host/db`).
@@ -344,6 +356,8 @@ impl fmt::Debug for Config {
             )
             .field("amqp_url", &self.amqp_url.as_deref().map(redact_url))
             .field("amqp_exchange", &self.amqp_exchange)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_channel_prefix", &self.redis_channel_prefix)
             .finish()
     }
 }
@@ -404,6 +418,8 @@ impl Config {
             webhook_log_retention_days: 30,
             amqp_url: None,
             amqp_exchange: "ventros.events".into(),
+            redis_url: None,
+            redis_channel_prefix: String::new(),
         }
     }
 }

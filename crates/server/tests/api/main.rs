@@ -40,6 +40,7 @@ mod process;
 mod projects;
 mod rabbitmq;
 mod rbac;
+mod redis_sink;
 mod reports;
 mod sending;
 mod sessions;

@@ -5,6 +5,7 @@
 mod baseline_postgres;
 mod baseline_sqlite;
 pub mod db;
+pub mod events;
 pub mod ingest;
 pub mod login_spray;
 pub mod measure;

@@ -78,6 +78,23 @@ enum Bench {
         #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
         postgres_admin_url: Option<String>,
     },
+    /// How fast events leave: the relay publishing to RabbitMQ with confirms (vs the same
+    /// publishes straight from memory), and webhooks fanned out and delivered (vs the same
+    /// signed posts made directly).
+    Events {
+        /// `sqlite` (a temp file) or `postgres` (needs --postgres-admin-url).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Customer messages to ingest (each writes several events).
+        #[arg(long, default_value_t = 1000)]
+        messages: usize,
+        /// RabbitMQ for the relay part (skipped without it).
+        #[arg(long, env = "VENTROS_BENCH_AMQP_URL", hide_env_values = true)]
+        amqp_url: Option<String>,
+        /// A PostgreSQL URL of a role that may create databases and roles.
+        #[arg(long, env = "VENTROS_BENCH_POSTGRES_URL", hide_env_values = true)]
+        postgres_admin_url: Option<String>,
+    },
     /// Webhook latency while clients spray logins with wrong passwords, against the same
     /// webhooks alone (SQLite).
     LoginSpray {
@@ -146,6 +163,20 @@ async fn main() -> anyhow::Result<()> {
                 channels,
                 workers,
                 &engine,
+                postgres_admin_url.as_deref(),
+            )
+            .await?
+        }
+        Bench::Events {
+            backend,
+            messages,
+            amqp_url,
+            postgres_admin_url,
+        } => {
+            ventros_bench::events::events(
+                &backend,
+                messages,
+                amqp_url.as_deref(),
                 postgres_admin_url.as_deref(),
             )
             .await?

@@ -116,6 +116,25 @@ impl EventLog for DbStore {
     }
 }
 
+/// Records in the caller's transaction that `consumer` handled `event`; `false` when it had
+/// already (the consumer then writes nothing).
+pub(crate) async fn mark_processed(
+    conn: &mut crate::dialect::DbConn,
+    consumer: &str,
+    event: &EventEnvelope,
+) -> AppResult<bool> {
+    let n = sqlx::query("INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .bind(consumer)
+        .bind(event.id.0)
+        .bind(event.tenant_id.0)
+        .bind(Ts(Utc::now()))
+        .execute(conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == 1)
+}
+
 #[async_trait]
 impl TimelineStore for DbStore {
     async fn apply_timeline(
@@ -125,17 +144,7 @@ impl TimelineStore for DbStore {
         entry: Option<&ContactEvent>,
     ) -> AppResult<bool> {
         let mut tx = self.write(event.tenant_id).await?;
-        let fresh = sqlx::query("INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(consumer)
-            .bind(event.id.0)
-            .bind(event.tenant_id.0)
-            .bind(Ts(Utc::now()))
-            .execute(tx.conn())
-            .await
-            .map_err(db_err)?
-            .rows_affected()
-            == 1;
-        if !fresh {
+        if !mark_processed(tx.conn(), consumer, event).await? {
             return Ok(false);
         }
         if let Some(e) = entry {

@@ -146,17 +146,7 @@ impl WebhookStore for DbStore {
         jobs: &[Job],
     ) -> AppResult<bool> {
         let mut tx = self.write(event.tenant_id).await?;
-        let fresh = sqlx::query("INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(consumer)
-            .bind(event.id.0)
-            .bind(event.tenant_id.0)
-            .bind(Ts(Utc::now()))
-            .execute(tx.conn())
-            .await
-            .map_err(db_err)?
-            .rows_affected()
-            == 1;
-        if !fresh {
+        if !crate::sql::outbox::mark_processed(tx.conn(), consumer, event).await? {
             return Ok(false);
         }
         for (d, j) in deliveries.iter().zip(jobs) {

@@ -129,6 +129,17 @@ impl Hooked {
         );
     }
 
+    /// One delivery with its attempts.
+    async fn delivery(&self, app: &TestApp, id: &str) -> Value {
+        app.ok(
+            Method::GET,
+            &format!("/v1/webhooks/{}/deliveries/{id}", self.id()),
+            &self.key,
+            None,
+        )
+        .await
+    }
+
     async fn deliveries(&self, app: &TestApp, query: &str) -> Vec<Value> {
         app.list(
             &format!("/v1/webhooks/{}/deliveries{query}", self.id()),
@@ -340,18 +351,7 @@ async fn an_event_is_delivered_once_signed_the_standard_webhooks_way(app: &TestA
         (log[0]["status"].clone(), log[0]["attempts"].clone()),
         (json!("succeeded"), json!(1))
     );
-    let one = app
-        .ok(
-            Method::GET,
-            &format!(
-                "/v1/webhooks/{}/deliveries/{}",
-                h.id(),
-                log[0]["id"].as_str().unwrap()
-            ),
-            &h.key,
-            None,
-        )
-        .await;
+    let one = h.delivery(app, log[0]["id"].as_str().unwrap()).await;
     assert_eq!(one["attempt_log"][0]["status_code"], 200);
     assert_eq!(one["event_id"], event["id"]);
 }
@@ -383,18 +383,7 @@ async fn a_failed_delivery_is_retried_on_the_schedule_and_logged(app: &TestApp) 
         (d["status"].clone(), d["attempts"].clone()),
         (json!("succeeded"), json!(3))
     );
-    let one = app
-        .ok(
-            Method::GET,
-            &format!(
-                "/v1/webhooks/{}/deliveries/{}",
-                h.id(),
-                d["id"].as_str().unwrap()
-            ),
-            &h.key,
-            None,
-        )
-        .await;
+    let one = h.delivery(app, d["id"].as_str().unwrap()).await;
     let codes: Vec<Value> = one["attempt_log"]
         .as_array()
         .unwrap()
@@ -713,17 +702,6 @@ async fn the_log_keeps_finished_deliveries_for_its_retention(app: &TestApp) {
         "the succeeded one went after 30 days: {left:?}"
     );
     assert_eq!(left[0]["status"], "pending", "a pending delivery stays");
-    let one = app
-        .ok(
-            Method::GET,
-            &format!(
-                "/v1/webhooks/{}/deliveries/{}",
-                h.id(),
-                left[0]["id"].as_str().unwrap()
-            ),
-            &h.key,
-            None,
-        )
-        .await;
+    let one = h.delivery(app, left[0]["id"].as_str().unwrap()).await;
     assert_eq!(one["attempt_log"].as_array().unwrap().len(), 1);
 }

@@ -1,6 +1,7 @@
 //! Retention, run hourly by the worker role: idempotency keys after 24 hours, done jobs after
 //! `VENTROS_JOB_RETENTION_HOURS` (dead jobs stay until retried), finished webhook deliveries
-//! after `VENTROS_WEBHOOK_LOG_RETENTION_DAYS` (pending ones stay).
+//! after `VENTROS_WEBHOOK_LOG_RETENTION_DAYS` (pending ones stay), and acks and early changes
+//! kept for messages that never arrived after 7 days.
 
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -14,6 +15,9 @@ fn report(what: &str, outcome: AppResult<u64>) {
         Err(e) => tracing::warn!(error = %e, what, "pruning failed"),
     }
 }
+
+/// Days an ack or an early change waits for its message before it is dropped.
+pub const UNMATCHED_RETENTION_DAYS: i64 = 7;
 
 /// How long what is pruned is kept.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +50,11 @@ pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, r: Retention) {
     report(
         "webhook deliveries",
         store.prune_webhook_log(log_before).await,
+    );
+    let unmatched_before = now - chrono::Duration::days(UNMATCHED_RETENTION_DAYS);
+    report(
+        "unmatched acks and changes",
+        store.prune_unmatched(unmatched_before).await,
     );
 }
 
@@ -192,6 +201,48 @@ mod tests {
             vec![("waiting".to_string(), JobStatus::Pending)],
             "done jobs go after their retention, pending ones never"
         );
+        store.close().await;
+    }
+
+    /// An ack or a reaction whose message never comes is dropped after a week.
+    #[tokio::test]
+    async fn unmatched_acks_and_changes_go_after_a_week() {
+        use ventros_app::ports::IngestStore;
+        use ventros_domain::ids::ChannelId;
+        use ventros_domain::message::{DeliveryStatus, EarlyChange};
+        let dir = ventros_testkit::TempDir::new("ventros-retention");
+        let store = SqliteStore::connect(&dir.sqlite_url("u.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap();
+        let scope = Scope {
+            tenant_id: TenantId::new(),
+            project_id: ventros_domain::ids::ProjectId::new(),
+        };
+        let ch = ChannelId::new();
+        let mut tx = store.begin_ingest(scope).await.unwrap();
+        tx.keep_pending_ack(ch, true, "GONE", DeliveryStatus::Read, t0)
+            .await
+            .unwrap();
+        let change = EarlyChange::Reaction {
+            reactor: "me".into(),
+            text: "👍".into(),
+        };
+        tx.keep_early_change(ch, None, "GONE", &change, t0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Looked at in a transaction that is rolled back, so looking takes nothing.
+        let kept = |store: SqliteStore| async move {
+            let mut tx = store.begin_ingest(scope).await.unwrap();
+            let ack = tx.take_pending_ack(ch, true, "GONE").await.unwrap();
+            let changes = tx.take_early_changes(ch, true, "GONE").await.unwrap();
+            drop(tx);
+            (ack.is_some(), changes.len())
+        };
+        prune_once(&store, &FixedClock::new(t0 + Duration::days(6)), KEEP).await;
+        assert_eq!(kept(store.clone()).await, (true, 1), "kept for a week");
+        prune_once(&store, &FixedClock::new(t0 + Duration::days(8)), KEEP).await;
+        assert_eq!(kept(store.clone()).await, (false, 0), "then dropped");
         store.close().await;
     }
 }

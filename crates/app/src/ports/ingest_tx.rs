@@ -43,6 +43,9 @@ pub struct MessageRef {
 #[async_trait]
 pub trait IngestStore: Send + Sync {
     async fn begin_ingest(&self, scope: Scope) -> AppResult<Box<dyn IngestTx>>;
+    /// Deletes acks and early changes kept since before `before` for messages that never
+    /// arrived, in every tenant; how many.
+    async fn prune_unmatched(&self, before: DateTime<Utc>) -> AppResult<u64>;
 }
 
 /// One ingest transaction, scoped to one tenant. Nothing is visible to others until

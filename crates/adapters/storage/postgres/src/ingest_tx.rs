@@ -5,6 +5,7 @@ use crate::PgStore;
 use crate::dialect::DbConn;
 use crate::sql::{Tx, db_err};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
 use ventros_app::error::AppResult;
@@ -45,5 +46,14 @@ impl IngestStore for PgStore {
             appended: false,
             signal: self.outbox_signal.clone(),
         }))
+    }
+
+    async fn prune_unmatched(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT ventros_prune_unmatched($1)")
+            .bind(crate::sql::Ts(before))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

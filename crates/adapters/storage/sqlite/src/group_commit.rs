@@ -115,6 +115,21 @@ impl IngestStore for SqliteStore {
             appended: false,
         }))
     }
+
+    async fn prune_unmatched(&self, before: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
+        let mut n = 0;
+        for table in ["pending_acks", "early_changes"] {
+            n += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE received_at < $1"
+            )))
+            .bind(crate::sql::Ts(before))
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        }
+        Ok(n)
+    }
 }
 
 /// One delivery inside the shared ingest batch: holds the writer until it commits (releases

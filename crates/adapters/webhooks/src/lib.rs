@@ -70,16 +70,32 @@ fn allowed(addrs: Vec<SocketAddr>, allow_private: bool) -> Result<Vec<SocketAddr
     }
 }
 
+/// How host names become addresses: the system's resolver, or a test's.
+pub type Lookup = Arc<
+    dyn Fn(
+            String,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>,
+        > + Send
+        + Sync,
+>;
+
+fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })
+    })
+}
+
 struct GuardedResolver {
     allow_private: bool,
+    lookup: Lookup,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
+        let (allow_private, lookup) = (self.allow_private, self.lookup.clone());
         Box::pin(async move {
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let found = lookup(name.as_str().to_string()).await?;
             let ok = allowed(found, allow_private)?;
             let addrs: Addrs = Box::new(ok.into_iter());
             Ok(addrs)
@@ -90,22 +106,30 @@ impl Resolve for GuardedResolver {
 pub struct HttpWebhookSender {
     http: reqwest::Client,
     allow_private: bool,
+    lookup: Lookup,
 }
 
 impl HttpWebhookSender {
     pub fn new(cfg: SenderConfig) -> Result<Self, PostError> {
+        Self::with_lookup(cfg, system_lookup())
+    }
+
+    /// As `new`, resolving host names with `lookup` (the check at connect time uses it too).
+    pub fn with_lookup(cfg: SenderConfig, lookup: Lookup) -> Result<Self, PostError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout)
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: cfg.allow_private,
+                lookup: lookup.clone(),
             }))
             .build()
             .map_err(|e| PostError::Other(format!("HTTP client: {e}")))?;
         Ok(HttpWebhookSender {
             http,
             allow_private: cfg.allow_private,
+            lookup,
         })
     }
 
@@ -191,10 +215,9 @@ impl WebhookSender for HttpWebhookSender {
         let Some(url::Host::Domain(host)) = url.host() else {
             return Ok(());
         };
-        let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+        let found = (self.lookup)(host.to_string())
             .await
-            .map_err(|e| PostError::Connect(format!("{host}: {e}")))?
-            .collect();
+            .map_err(|e| PostError::Connect(format!("{host}: {e}")))?;
         allowed(found, self.allow_private)
             .map(|_| ())
             .map_err(|b| PostError::BlockedAddress(b.0))
@@ -267,6 +290,40 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(moved.status, 302, "the redirect is the answer");
+    }
+
+    /// DNS rebinding: the name resolves to a public address when the subscription is made,
+    /// then to loopback. The check made when connecting refuses it.
+    #[tokio::test]
+    async fn a_name_that_rebinds_to_an_internal_address_is_refused_at_connect_time() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = calls.clone();
+        let lookup: Lookup = Arc::new(move |_host: String| {
+            let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async move {
+                let ip = if n == 0 { "93.184.216.34" } else { "127.0.0.1" };
+                Ok(vec![SocketAddr::new(ip.parse().unwrap(), 443)])
+            })
+        });
+        let s = HttpWebhookSender::with_lookup(
+            SenderConfig {
+                timeout: Duration::from_secs(2),
+                allow_private: false,
+            },
+            lookup,
+        )
+        .unwrap();
+        let url = "http://hooks.rebind.example/ventros";
+        s.check_target(url).await.unwrap();
+        let e = s.post(&post(url)).await.unwrap_err();
+        assert!(
+            matches!(&e, PostError::BlockedAddress(why) if why.contains("127.0.0.1")),
+            "{e:?}"
+        );
+        assert!(
+            calls.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+            "resolved again to connect"
+        );
     }
 
     #[test]

@@ -38,11 +38,12 @@ impl EventConsumer for Unread {
     }
 }
 
+/// `n` customer messages on `channel` through the ingest use case.
 async fn messages(
     store: &Arc<dyn Store>,
+    channel: &ventros_app::ports::WebhookChannel,
     n: usize,
-) -> anyhow::Result<ventros_domain::tenancy::Scope> {
-    let (scope, channel) = tenant_and_channel(store.as_ref()).await?;
+) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
     for i in 0..n {
         let body = sample::text_message(
@@ -53,9 +54,9 @@ async fn messages(
             "Quero saber o preço",
             now,
         );
-        ingest_one(store.as_ref(), &SystemClock, &channel, &body).await?;
+        ingest_one(store.as_ref(), &SystemClock, channel, &body).await?;
     }
-    Ok(scope)
+    Ok(())
 }
 
 /// Every event of the tenant, in outbox order.
@@ -113,7 +114,8 @@ pub async fn events(
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let (db, _) = Db::open(backend, pg_admin).await?;
         let store = db.store();
-        let scope = messages(&store, messages_n).await?;
+        let (scope, channel) = tenant_and_channel(store.as_ref()).await?;
+        messages(&store, &channel, messages_n).await?;
         let envelopes = all_events(&store, scope).await?;
         let n = envelopes.len();
         let publisher: Arc<dyn EventPublisher> =
@@ -202,18 +204,7 @@ pub async fn events(
         .run_until_idle()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = chrono::Utc::now().timestamp();
-    for i in 0..messages_n {
-        let body = sample::text_message(
-            Some(&format!("evt_wh_{i}")),
-            &format!("5542{i:09}"),
-            &format!("WH{i:08}"),
-            false,
-            "Quero saber o preço",
-            now,
-        );
-        ingest_one(store.as_ref(), &SystemClock, &wc, &body).await?;
-    }
+    messages(&store, &wc, messages_n).await?;
     let started = Instant::now();
     relay(&store, bus)
         .run_until_idle()

@@ -21,9 +21,6 @@ pub const PREVIOUS_SECRET_HOURS: i64 = 24;
 /// After the last, the delivery is dead: visible in the log, and retried only by hand.
 pub const RETRY_SCHEDULE_SECONDS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
 
-/// Attempts in all: the first and one per retry.
-pub const MAX_ATTEMPTS: i32 = RETRY_SCHEDULE_SECONDS.len() as i32 + 1;
-
 /// One integrator endpoint of a project.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
@@ -413,6 +410,5 @@ mod tests {
             Some(now + Duration::seconds(32_400))
         );
         assert_eq!(next_attempt_at(8, now, 0.0), None);
-        assert_eq!(MAX_ATTEMPTS, 8);
     }
 }

@@ -93,6 +93,15 @@ impl WebhookStore for DbStore {
         tx.commit().await
     }
 
+    async fn append_webhook_events(&self, events: &[EventEnvelope]) -> AppResult<()> {
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
+        let mut tx = self.write(first.tenant_id).await?;
+        tx.append(events, first.occurred_at).await?;
+        tx.commit().await
+    }
+
     async fn delete_subscription(
         &self,
         scope: Scope,

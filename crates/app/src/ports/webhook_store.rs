@@ -29,6 +29,8 @@ pub trait WebhookStore: Send + Sync {
         s: &Subscription,
         events: &[EventEnvelope],
     ) -> AppResult<()>;
+    /// Appends events about a subscription that changes nothing stored (`webhook.test`).
+    async fn append_webhook_events(&self, events: &[EventEnvelope]) -> AppResult<()>;
     /// Removes it (its deliveries stay in the log); `false` when it was not there.
     async fn delete_subscription(
         &self,

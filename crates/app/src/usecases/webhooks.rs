@@ -243,7 +243,7 @@ pub async fn send_test(
         json!({"webhook_id": s.id, "message": "A test event from Ventros"}),
     );
     store
-        .update_subscription(&s, std::slice::from_ref(&event))
+        .append_webhook_events(std::slice::from_ref(&event))
         .await?;
     Ok(event)
 }

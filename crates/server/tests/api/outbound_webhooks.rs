@@ -217,17 +217,18 @@ async fn deliver(app: &TestApp) {
 async fn a_subscription_shows_its_secret_once_and_checks_its_filters(app: &TestApp) {
     let key = app.tenant("acme").await.api_key;
     let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["message.*", "session.ended"], "description": "CRM sync"});
-    let r = app
-        .client
-        .post(format!("{}/v1/webhooks", app.base))
-        .bearer_auth(&key)
-        .header("Idempotency-Key", "hook-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let created: Value = r.json().await.unwrap();
+    let create = || {
+        app.send(
+            Method::POST,
+            "/v1/webhooks",
+            Some(&key),
+            Some(body.clone()),
+            &[("idempotency-key", "hook-1")],
+        )
+    };
+    let first = create().await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let created = first.body;
     let secret = created["secret"].as_str().unwrap();
     assert!(secret.starts_with("whsec_"), "{created}");
     assert_eq!(created["events"], json!(["message.*", "session.ended"]));
@@ -236,16 +237,9 @@ async fn a_subscription_shows_its_secret_once_and_checks_its_filters(app: &TestA
     assert_eq!(got["secret"], Value::Null, "shown once: {got}");
     assert_eq!(got["enabled"], json!(true));
     // The same request again cannot show the secret again.
-    let again = app
-        .client
-        .post(format!("{}/v1/webhooks", app.base))
-        .bearer_auth(&key)
-        .header("Idempotency-Key", "hook-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let again = create().await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["error"]["code"], "secret_already_shown");
     // Unknown types are refused with the catalogue; so are URLs that are not http(s).
     let (s, v) = app
         .post(

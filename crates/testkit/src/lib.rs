@@ -96,80 +96,68 @@ pub fn postgres_url(suite: &str) -> Option<String> {
     }
 }
 
+/// An outside service a suite needs, from `var`; `None` to skip (printing why, with `hint`).
+/// With `require` set to `1`, a missing one fails the test instead.
+fn service(var: &str, require: &str, suite: &str, what: &str, hint: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            if std::env::var(require).as_deref() == Ok("1") {
+                panic!("{suite}: {require}=1 but {var} is not set");
+            }
+            say_skipped(&format!("{suite} {what}"), &format!("set {var} {hint}"));
+            None
+        }
+    }
+}
+
 /// The S3-compatible server for tests (`VENTROS_TEST_S3_URL`, e.g. `http://127.0.0.1:9000`,
 /// any credentials accepted), or `None` to skip (printing why). With
 /// `VENTROS_TEST_REQUIRE_S3=1` a missing URL fails the test instead.
 pub fn s3_endpoint(suite: &str) -> Option<String> {
-    match std::env::var("VENTROS_TEST_S3_URL") {
-        Ok(u) if !u.is_empty() => Some(u.trim_end_matches('/').to_string()),
-        _ => {
-            if std::env::var("VENTROS_TEST_REQUIRE_S3").as_deref() == Ok("1") {
-                panic!("{suite}: VENTROS_TEST_REQUIRE_S3=1 but VENTROS_TEST_S3_URL is not set");
-            }
-            say_skipped(
-                &format!("{suite} on S3"),
-                "set VENTROS_TEST_S3_URL to an S3-compatible server to run it",
-            );
-            None
-        }
-    }
+    service(
+        "VENTROS_TEST_S3_URL",
+        "VENTROS_TEST_REQUIRE_S3",
+        suite,
+        "on S3",
+        "to an S3-compatible server to run it",
+    )
+    .map(|u| u.trim_end_matches('/').to_string())
 }
 
 /// A Python interpreter that has the reference `standardwebhooks` library
 /// (`VENTROS_TEST_STANDARDWEBHOOKS_PYTHON`), for checking Ventros' signatures with it; with
 /// `VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS=1` a missing one fails the test instead.
 pub fn standardwebhooks_python(suite: &str) -> Option<String> {
-    match std::env::var("VENTROS_TEST_STANDARDWEBHOOKS_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ => {
-            if std::env::var("VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS").as_deref() == Ok("1") {
-                panic!(
-                    "{suite}: VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS=1 but VENTROS_TEST_STANDARDWEBHOOKS_PYTHON is not set"
-                );
-            }
-            say_skipped(
-                &format!("{suite} with the reference standardwebhooks library"),
-                "set VENTROS_TEST_STANDARDWEBHOOKS_PYTHON to a python with `pip install standardwebhooks`",
-            );
-            None
-        }
-    }
+    service(
+        "VENTROS_TEST_STANDARDWEBHOOKS_PYTHON",
+        "VENTROS_TEST_REQUIRE_STANDARDWEBHOOKS",
+        suite,
+        "with the reference standardwebhooks library",
+        "to a python with `pip install standardwebhooks`",
+    )
 }
 
 /// The RabbitMQ URL for suites that need a broker (`VENTROS_TEST_AMQP_URL`); with
 /// `VENTROS_TEST_REQUIRE_AMQP=1` a missing one fails the test instead.
 pub fn amqp_url(suite: &str) -> Option<String> {
-    match std::env::var("VENTROS_TEST_AMQP_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            if std::env::var("VENTROS_TEST_REQUIRE_AMQP").as_deref() == Ok("1") {
-                panic!("{suite}: VENTROS_TEST_REQUIRE_AMQP=1 but VENTROS_TEST_AMQP_URL is not set");
-            }
-            say_skipped(
-                &format!("{suite} on RabbitMQ"),
-                "set VENTROS_TEST_AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672/%2f) to run it",
-            );
-            None
-        }
-    }
+    service(
+        "VENTROS_TEST_AMQP_URL",
+        "VENTROS_TEST_REQUIRE_AMQP",
+        suite,
+        "on RabbitMQ",
+        "(e.g. amqp://guest:guest@127.0.0.1:5672/%2f) to run it",
+    )
 }
 
 /// The Redis URL for suites that need one (`VENTROS_TEST_REDIS_URL`); with
 /// `VENTROS_TEST_REQUIRE_REDIS=1` a missing one fails the test instead.
 pub fn redis_url(suite: &str) -> Option<String> {
-    match std::env::var("VENTROS_TEST_REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            if std::env::var("VENTROS_TEST_REQUIRE_REDIS").as_deref() == Ok("1") {
-                panic!(
-                    "{suite}: VENTROS_TEST_REQUIRE_REDIS=1 but VENTROS_TEST_REDIS_URL is not set"
-                );
-            }
-            say_skipped(
-                &format!("{suite} on Redis"),
-                "set VENTROS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379) to run it",
-            );
-            None
-        }
-    }
+    service(
+        "VENTROS_TEST_REDIS_URL",
+        "VENTROS_TEST_REQUIRE_REDIS",
+        suite,
+        "on Redis",
+        "(e.g. redis://127.0.0.1:6379) to run it",
+    )
 }

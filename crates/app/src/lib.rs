@@ -3,10 +3,10 @@
 pub mod actor;
 pub mod error;
 pub mod gateway;
-pub mod login_throttle;
 pub mod page;
 pub mod ports;
 pub mod secrets;
+pub mod throttle;
 pub mod tokens;
 pub mod usecases;
 pub mod webhook_signing;

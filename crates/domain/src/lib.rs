@@ -16,6 +16,7 @@ pub mod note;
 pub mod outbound;
 pub mod phone;
 pub mod pipeline;
+pub mod rate_limit;
 pub mod rbac;
 pub mod secret;
 pub mod session;

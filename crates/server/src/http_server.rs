@@ -18,8 +18,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use ventros_app::ports::{
-    Clock, EventPublisher, MediaStore, Store, WebhookSender, WhatsAppGateway,
+    Clock, EventPublisher, MediaStore, Store, ThrottleStore, WebhookSender, WhatsAppGateway,
 };
+use ventros_app::throttle::Limiter;
+use ventros_domain::rate_limit::Quota;
 use ventros_http::AppState;
 use ventros_waha::WahaDecoder;
 
@@ -37,6 +39,7 @@ pub(crate) struct Adapters {
     pub webhooks: Arc<dyn WebhookSender>,
     pub bus: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
+    pub throttles: Arc<dyn ThrottleStore>,
 }
 
 /// What every handler sees. `api` is the API's own address, for the default public URL.
@@ -52,6 +55,7 @@ pub(crate) fn state(
         webhooks,
         bus,
         clock,
+        throttles,
     } = a;
     let public_url = cfg.public_url.clone().unwrap_or_else(|| match api {
         Some(local) => {
@@ -79,13 +83,15 @@ pub(crate) fn state(
         public_url,
         webhook_max_bytes: cfg.webhook_max_bytes,
         prometheus: crate::prometheus(),
-        auth: Arc::new(build_auth(cfg)?),
+        auth: Arc::new(build_auth(cfg, throttles.clone())?),
         body_read_timeout: Duration::from_secs(cfg.http_body_timeout_seconds),
-        limiter: Arc::new(ventros_http::RateLimiter::new(
-            cfg.rate_limit_per_minute,
-            cfg.rate_limit_burst,
+        limiter: Arc::new(Limiter::new(
+            throttles.clone(),
+            "api",
+            Quota::new(cfg.rate_limit_per_minute, cfg.rate_limit_burst),
         )),
         login_limits: Arc::new(ventros_http::rate_limit::LoginLimits::new(
+            throttles,
             cfg.login_per_minute_per_address,
             cfg.login_per_minute,
         )),

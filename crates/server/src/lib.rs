@@ -15,11 +15,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use ventros_app::login_throttle::LoginThrottle;
 use ventros_app::ports::{
-    Clock, EventConsumer, EventPublisher, JobHandler, MediaStore, Store, SystemClock,
-    WebhookSender, WhatsAppGateway,
+    Clock, EventConsumer, EventPublisher, JobHandler, LoginFailureStore, MediaStore, Store,
+    SystemClock, ThrottleStore, WebhookSender, WhatsAppGateway,
 };
+use ventros_app::throttle::LoginThrottle;
 use ventros_app::tokens::TokenService;
 use ventros_app::usecases::login::Auth;
 use ventros_app::usecases::webhook_delivery::DeliveryHandler;
@@ -88,7 +88,7 @@ pub fn build_bus(
     let primary = primary_bus(store, clock, cfg);
     Ok(match &cfg.redis_url {
         Some(url) => {
-            let redis = ventros_bus_redis::RedisSink::new(url, &cfg.redis_channel_prefix)
+            let redis = ventros_redis::RedisSink::new(url, &cfg.redis_channel_prefix)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Arc::new(ventros_workers::WithSinks {
                 primary,
@@ -281,6 +281,7 @@ pub async fn start_on(
             webhooks: webhooks.clone(),
             bus: bus.clone(),
             clock: clock.clone(),
+            throttles: build_throttles(&store, cfg)?,
         };
         let state = http_server::state(cfg, adapters, local)?;
         if let (Some(listener), Some(local)) = (api, local) {
@@ -334,8 +335,35 @@ pub async fn start_on(
     })
 }
 
+/// Where rate limits and login failures are kept (`VENTROS_RATE_LIMIT_STORE`).
+pub fn build_throttles(
+    store: &Arc<dyn Store>,
+    cfg: &Config,
+) -> anyhow::Result<Arc<dyn ThrottleStore>> {
+    use config::ThrottleBackend as B;
+    let kind = match (cfg.rate_limit_store, &cfg.redis_url) {
+        (B::Auto, Some(_)) => B::Redis,
+        (B::Auto, None) if store.backend() == "postgres" => B::Database,
+        (B::Auto, None) => B::Memory,
+        (k, _) => k,
+    };
+    Ok(match kind {
+        B::Redis => {
+            let url = cfg.redis_url.as_deref().ok_or_else(|| {
+                anyhow::anyhow!("VENTROS_RATE_LIMIT_STORE=redis needs VENTROS_REDIS_URL")
+            })?;
+            Arc::new(
+                ventros_redis::RedisThrottles::new(url, &cfg.redis_channel_prefix)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            )
+        }
+        B::Database => store.clone(),
+        B::Memory | B::Auto => Arc::new(ventros_app::throttle::MemoryThrottles::default()),
+    })
+}
+
 /// Token signing and login throttling from the configuration.
-pub fn build_auth(cfg: &Config) -> anyhow::Result<Auth> {
+pub fn build_auth(cfg: &Config, failures: Arc<dyn LoginFailureStore>) -> anyhow::Result<Auth> {
     let secret = match &cfg.jwt_secret {
         Some(s) => s.as_bytes().to_vec(),
         None => {
@@ -349,7 +377,11 @@ pub fn build_auth(cfg: &Config) -> anyhow::Result<Auth> {
         .map_err(|e| anyhow::anyhow!("VENTROS_JWT_SECRET: {e}"))?;
     Auth::new(
         tokens,
-        LoginThrottle::new(cfg.login_max_failures, chrono::Duration::minutes(15)),
+        LoginThrottle::new(
+            failures,
+            cfg.login_max_failures,
+            chrono::Duration::minutes(15),
+        ),
         Arc::new(passwords::PooledPasswords::for_this_machine()),
     )
     .map_err(|e| anyhow::anyhow!("auth set-up failed: {e}"))

@@ -56,6 +56,8 @@ pub async fn prune_once(store: &dyn Store, clock: &dyn Clock, r: Retention) {
         "unmatched acks and changes",
         store.prune_unmatched(unmatched_before).await,
     );
+    // The database's rate-limit buckets and login windows (when it keeps them) once spent.
+    report("spent rate limits", store.prune_throttles(now).await);
 }
 
 /// Prunes at start and then hourly, until shutdown.

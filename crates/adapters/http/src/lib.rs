@@ -26,7 +26,6 @@ use ventros_app::ports::{Clock, Store};
 use ventros_app::usecases::login::Auth;
 
 pub use idempotency::IDEMPOTENCY_RETENTION_HOURS;
-pub use rate_limit::RateLimiter;
 
 /// Everything handlers need, built once by the composition root.
 #[derive(Clone)]
@@ -60,7 +59,7 @@ pub struct AppState {
     /// Access tokens and login throttling.
     pub auth: Arc<Auth>,
     /// Requests per caller.
-    pub limiter: Arc<RateLimiter>,
+    pub limiter: Arc<ventros_app::throttle::Limiter>,
     /// Logins per client address and in all.
     pub login_limits: Arc<rate_limit::LoginLimits>,
     /// `/metrics` on the API listener; false when it has a listener of its own.

@@ -35,6 +35,7 @@ pub(crate) mod pipelines;
 pub(crate) mod rows;
 pub(crate) mod sends;
 pub(crate) mod sessions;
+pub(crate) mod throttles;
 pub(crate) mod webhooks;
 
 use crate::dialect::{BACKEND, Db, DbArgs, DbConn, DbRow, DbStore};

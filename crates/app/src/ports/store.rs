@@ -2,7 +2,7 @@ use crate::error::AppResult;
 use crate::ports::{
     AccessStore, ChannelStore, ConversationStore, CrmStore, EventLog, IdempotencyStore,
     IngestStore, JobStore, MediaFileStore, MessageGroupStore, MetricsStore, OutboxStore,
-    PipelineStore, SessionStore, TimelineStore, WebhookStore,
+    PipelineStore, SessionStore, ThrottleStore, TimelineStore, WebhookStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,6 +29,7 @@ pub trait Store:
     + EventLog
     + TimelineStore
     + WebhookStore
+    + ThrottleStore
     + Send
     + Sync
 {

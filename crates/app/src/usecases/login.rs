@@ -1,9 +1,9 @@
 //! `POST /v1/auth/login`: email and password for an access token, throttled per account.
 
 use crate::error::{AppError, AppResult};
-use crate::login_throttle::LoginThrottle;
 use crate::ports::{AccessStore, Clock, Passwords};
 use crate::secrets::hash_password;
+use crate::throttle::LoginThrottle;
 use crate::tokens::TokenService;
 use serde::Serialize;
 use std::sync::Arc;
@@ -58,7 +58,7 @@ pub async fn login(
 ) -> AppResult<LoginToken> {
     let now = clock.now();
     let account = email.trim().to_ascii_lowercase();
-    auth.throttle.check(&account, now)?;
+    auth.throttle.check(&account, now).await?;
     let user = if account.len() <= 254 && password.len() <= 1024 {
         store.find_login(&account).await?
     } else {
@@ -74,10 +74,10 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        auth.throttle.failed(&account, now)?;
+        auth.throttle.failed(&account, now).await?;
         return Err(AppError::Unauthorized);
     };
-    auth.throttle.succeeded(&account)?;
+    auth.throttle.succeeded(&account).await?;
     let project = store
         .default_project(user.tenant_id)
         .await?

@@ -182,6 +182,18 @@ pub struct Config {
         hide_env_values = true
     )]
     pub login_per_minute: u32,
+    /// Where rate limits and login throttling are kept: `memory` (this process only),
+    /// `database` (shared by every instance on it), `redis` (shared, needs VENTROS_REDIS_URL)
+    /// or `auto`: Redis when VENTROS_REDIS_URL is set, else the database on PostgreSQL,
+    /// else memory.
+    #[arg(
+        long,
+        env = "VENTROS_RATE_LIMIT_STORE",
+        value_enum,
+        default_value_t = ThrottleBackend::Auto,
+        hide_env_values = true
+    )]
+    pub rate_limit_store: ThrottleBackend,
     /// Hours a finished (`done`) job is kept before the worker role deletes it; dead jobs are
     /// kept until retried.
     #[arg(
@@ -295,6 +307,15 @@ pub struct Config {
     pub redis_channel_prefix: String,
 }
 
+/// `VENTROS_RATE_LIMIT_STORE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThrottleBackend {
+    Auto,
+    Memory,
+    Database,
+    Redis,
+}
+
 /// Hides the password of a URL (`postgres://user:***@host/db`).
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -329,6 +350,7 @@ impl fmt::Debug for Config {
             .field("jwt_ttl_seconds", &self.jwt_ttl_seconds)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("rate_limit_store", &self.rate_limit_store)
             .field("login_max_failures", &self.login_max_failures)
             .field(
                 "login_per_minute_per_address",
@@ -406,6 +428,7 @@ impl Config {
             login_max_failures: 5,
             login_per_minute_per_address: 20,
             login_per_minute: 300,
+            rate_limit_store: ThrottleBackend::Auto,
             job_retention_hours: 168,
             waha_timeout_seconds: 30,
             media_dir: None,

@@ -18,8 +18,13 @@ use ventros_workers::JobRunner;
 /// What a test app's database lives in (the directory and URL of the SQLite file, or the
 /// PostgreSQL test database); dropping it removes the database.
 enum Backing {
-    Sqlite { _dir: TempDir, url: String },
+    Sqlite {
+        _dir: TempDir,
+        url: String,
+    },
     Postgres(Box<TestDatabase>),
+    /// Another instance's database: it goes with that instance.
+    Shared,
 }
 
 pub struct TestApp {
@@ -78,6 +83,16 @@ impl TestApp {
         let s = PgStore::connect_with(db.app.clone(), 8).await.unwrap();
         s.verify_rls_role().await.unwrap();
         Some(Self::boot(s.into(), "", Backing::Postgres(Box::new(db)), configure).await)
+    }
+
+    /// A second Ventros on this app's PostgreSQL database (its own connections, its own
+    /// process state), as an operator runs several `ventros serve`.
+    pub async fn another_instance(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let Backing::Postgres(db) = &self.backing else {
+            panic!("a second instance needs PostgreSQL");
+        };
+        let s = PgStore::connect_with(db.app.clone(), 8).await.unwrap();
+        Self::boot(s.into(), "", Backing::Shared, configure).await
     }
 
     async fn boot(
@@ -225,6 +240,7 @@ impl TestApp {
                     }
                 }
             }
+            Backing::Shared => panic!("search the first instance's database"),
         }
         found
     }

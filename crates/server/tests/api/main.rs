@@ -44,6 +44,7 @@ mod redis_sink;
 mod reports;
 mod sending;
 mod sessions;
+mod shared_limits;
 mod tenancy;
 mod users;
 mod validation;

@@ -21,7 +21,7 @@ pub async fn login(
     ClientAddr(addr): ClientAddr,
     body: Result<ApiJson<LoginIn>, ApiError>,
 ) -> Result<Json<TokenOut>, ApiError> {
-    s.login_limits.check(addr)?;
+    s.login_limits.check(addr, s.clock.now()).await?;
     // Credentials with NUL match no account: the same answer as any wrong password.
     let ApiJson(b) = body.map_err(|e| match e {
         ApiError::NulCharacter { .. } => ApiError::App(ventros_app::AppError::Unauthorized),

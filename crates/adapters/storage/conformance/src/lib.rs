@@ -17,6 +17,7 @@ pub mod cases_metrics;
 pub mod cases_outbox;
 pub mod cases_pipelines;
 pub mod cases_tenancy;
+pub mod cases_throttles;
 pub mod empty_gateway;
 pub mod support;
 
@@ -59,6 +60,7 @@ macro_rules! conformance_tests {
             cases_pipelines::pipelines_crud_scoped_to_tenant_and_project,
             cases_pipelines::pipeline_overrides_the_session_timeout,
             cases_hostile::hostile_webhooks_get_an_outcome_and_leave_readable_state,
+            cases_throttles::throttles_limit_lock_and_prune,
         );
     };
     (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {

@@ -4,46 +4,28 @@
 //! misses the event, and a failed publish is logged, never retried and never holds the outbox
 //! back. Consumers that need every event use RabbitMQ, webhooks or the feed.
 
+use crate::connection::Connection;
 use async_trait::async_trait;
-use tokio::sync::Mutex;
 use ventros_app::error::{AppError, AppResult};
 use ventros_app::ports::EventPublisher;
 use ventros_domain::event::EventEnvelope;
 
 /// Publishes each event to `<prefix><type>`.
 pub struct RedisSink {
-    client: redis::Client,
+    conn: Connection,
     prefix: String,
-    conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
 }
 
 impl RedisSink {
     pub fn new(url: &str, prefix: &str) -> AppResult<Self> {
-        let client = redis::Client::open(url)
-            .map_err(|e| AppError::validation("VENTROS_REDIS_URL", e.to_string()))?;
         Ok(RedisSink {
-            client,
+            conn: Connection::open(url)?,
             prefix: prefix.to_string(),
-            conn: Mutex::new(None),
         })
     }
 
     pub fn channel_of(&self, event_type: &str) -> String {
         format!("{}{event_type}", self.prefix)
-    }
-
-    async fn connection(&self) -> AppResult<redis::aio::MultiplexedConnection> {
-        let mut c = self.conn.lock().await;
-        if let Some(conn) = c.as_ref() {
-            return Ok(conn.clone());
-        }
-        let conn = self
-            .client
-            .get_multiplexed_async_connection()
-            .await
-            .map_err(|e| AppError::Unavailable(format!("Redis: {e}")))?;
-        *c = Some(conn.clone());
-        Ok(conn)
     }
 }
 
@@ -56,16 +38,17 @@ impl EventPublisher for RedisSink {
     async fn publish(&self, e: &EventEnvelope) -> AppResult<()> {
         let body =
             serde_json::to_string(e).map_err(|x| AppError::internal(format!("event: {x}")))?;
-        let mut conn = self.connection().await?;
-        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-            .arg(self.channel_of(&e.event_type))
-            .arg(body)
-            .query_async(&mut conn)
-            .await;
-        if let Err(x) = sent {
-            *self.conn.lock().await = None;
-            return Err(AppError::Unavailable(format!("Redis: {x}")));
-        }
+        let channel = self.channel_of(&e.event_type);
+        let _: i64 = self
+            .conn
+            .run(|mut c| async move {
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(body)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
         Ok(())
     }
 }

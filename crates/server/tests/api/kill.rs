@@ -104,12 +104,21 @@ fn with_db(url: &str, db: &str, user: Option<&str>) -> String {
     u.to_string()
 }
 
+/// A free port below the kernel's ephemeral range. `serve` is restarted on the same port after
+/// each kill, and while it is down a port of the ephemeral range could be handed to any other
+/// test that binds port 0: the senders would then talk to that test's server.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next().and_then(|p| p.parse().ok()))
+        .unwrap_or(32_768);
+    let (from, to) = (10_000u16, low.clamp(10_001, 32_768));
+    let start =
+        from + u16::try_from(uuid::Uuid::now_v7().as_u128() % u128::from(to - from)).unwrap();
+    (start..to)
+        .chain(from..start)
+        .find(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .expect("a free port below the ephemeral range")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -217,6 +217,7 @@ pub async fn events(
             clock: clock.clone(),
             disable_after_hours: 120,
             user_agent: "Ventros/bench".into(),
+            max_in_flight: 4,
         }),
     );
     runner

@@ -281,6 +281,13 @@ pub struct Attempt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryJob {
     pub delivery_id: Uuid,
+    /// Its subscription, so the runner can keep one endpoint's deliveries under its cap
+    /// (absent from jobs armed before it was added).
+    #[serde(default)]
+    pub subscription_id: Option<Uuid>,
+    /// Its event's aggregate, so one aggregate's deliveries run one after the other.
+    #[serde(default)]
+    pub aggregate_id: Option<Uuid>,
 }
 
 impl DeliveryJob {
@@ -296,7 +303,11 @@ impl DeliveryJob {
             },
             DELIVERY_JOB,
             Self::key(d.id),
-            serde_json::json!(DeliveryJob { delivery_id: d.id }),
+            serde_json::json!(DeliveryJob {
+                delivery_id: d.id,
+                subscription_id: Some(d.subscription_id),
+                aggregate_id: Some(d.aggregate_id),
+            }),
             run_at,
             now,
         )

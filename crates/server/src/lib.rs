@@ -205,13 +205,21 @@ pub fn build_job_runner(
         clock: clock.clone(),
         disable_after_hours: cfg.webhook_disable_after_hours,
         user_agent: format!("Ventros/{}", env!("CARGO_PKG_VERSION")),
+        max_in_flight: cfg.webhook_max_in_flight,
     });
     ventros_app::usecases::job_handlers(store.clone(), clock.clone())
         .into_iter()
         .chain(sends)
         .chain([deliveries])
         .fold(
-            JobRunner::new(store, clock, JobRunnerConfig::default()),
+            JobRunner::new(
+                store,
+                clock,
+                JobRunnerConfig {
+                    concurrency: usize::try_from(cfg.webhook_concurrency).unwrap_or(16),
+                    ..JobRunnerConfig::default()
+                },
+            ),
             JobRunner::handle,
         )
 }

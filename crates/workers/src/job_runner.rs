@@ -1,7 +1,8 @@
 use chrono::Duration;
+use futures_util::{StreamExt, TryStreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use ventros_app::error::AppResult;
 use ventros_app::ports::{Clock, JobFinish, JobHandler, JobStore};
 use ventros_domain::job::{Job, retry_delay};
@@ -14,6 +15,9 @@ pub struct JobRunnerConfig {
     pub lease_seconds: i64,
     /// Poll interval when no job was due.
     pub idle_poll_ms: u64,
+    /// Jobs of kinds that may run side by side ([`JobHandler::concurrent`]: webhook
+    /// deliveries) run up to this many at a time; the other kinds one at a time, beside them.
+    pub concurrency: usize,
 }
 
 impl Default for JobRunnerConfig {
@@ -22,6 +26,7 @@ impl Default for JobRunnerConfig {
             batch: 100,
             lease_seconds: 60,
             idle_poll_ms: 500,
+            concurrency: 16,
         }
     }
 }
@@ -69,7 +74,38 @@ impl JobRunner {
         }
     }
 
-    /// One round: claim due jobs, run them, record outcomes. Returns how many ran.
+    /// Runs a chain's jobs one after the other, each once `all` has a permit (the
+    /// process-wide bound on concurrent jobs).
+    async fn run_chain(&self, all: &Semaphore, chain: Vec<&Job>) -> AppResult<()> {
+        for job in chain {
+            let _permit = all
+                .acquire()
+                .await
+                .map_err(|_| ventros_app::AppError::internal("job semaphore closed"))?;
+            self.run_and_finish(job).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_and_finish(&self, job: &Job) -> AppResult<()> {
+        let how = self.run_job(job).await;
+        match &how {
+            JobFinish::Retry { error, at } => {
+                tracing::warn!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, retry_at = %at, error = %error, "job failed; will retry");
+            }
+            JobFinish::Dead { error } => {
+                tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, error = %error, "job dead-lettered");
+            }
+            JobFinish::Done | JobFinish::RunAt(_) => {}
+        }
+        if !self.store.finish_job(job, &how, self.clock.now()).await? {
+            tracing::debug!(job_id = %job.id, "job was re-armed while running; kept");
+        }
+        Ok(())
+    }
+
+    /// One round: claim due jobs, run them (the kinds that may, side by side), record
+    /// outcomes. Returns how many ran.
     pub async fn run_once(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let jobs = self
@@ -80,21 +116,61 @@ impl JobRunner {
                 now + Duration::seconds(self.config.lease_seconds),
             )
             .await?;
+        let mut one_by_one = Vec::new();
+        // Concurrent jobs by group, and in a group by chain; a job without a group or chain
+        // is a chain of its own.
+        let mut groups: HashMap<Option<String>, (usize, Vec<Vec<&Job>>)> = HashMap::new();
+        let mut chains: HashMap<(Option<String>, String), usize> = HashMap::new();
         for job in &jobs {
-            let how = self.run_job(job).await;
-            match &how {
-                JobFinish::Retry { error, at } => {
-                    tracing::warn!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, retry_at = %at, error = %error, "job failed; will retry");
+            let h = match self.handlers.get(job.kind.as_str()) {
+                Some(h) if h.concurrent() => h,
+                _ => {
+                    one_by_one.push(job);
+                    continue;
                 }
-                JobFinish::Dead { error } => {
-                    tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, error = %error, "job dead-lettered");
+            };
+            let g = h.group(job);
+            let (key, cap, chain) = match g {
+                Some(g) => (Some(g.key), g.cap, g.chain),
+                None => (None, usize::MAX, None),
+            };
+            let lane = groups.entry(key.clone()).or_insert((cap, Vec::new()));
+            match chain {
+                Some(c) => {
+                    let at = *chains.entry((key, c)).or_insert_with(|| {
+                        lane.1.push(Vec::new());
+                        lane.1.len() - 1
+                    });
+                    lane.1[at].push(job);
                 }
-                JobFinish::Done | JobFinish::RunAt(_) => {}
-            }
-            if !self.store.finish_job(job, &how, self.clock.now()).await? {
-                tracing::debug!(job_id = %job.id, "job was re-armed while running; kept");
+                None => lane.1.push(vec![job]),
             }
         }
+        let serial = async {
+            for job in one_by_one {
+                self.run_and_finish(job).await?;
+            }
+            AppResult::Ok(())
+        };
+        let all = Semaphore::new(self.config.concurrency.max(1));
+        // Made before they are streamed: a closure inside the stream would make the spawned
+        // runner's future depend on a higher-ranked lifetime the compiler cannot prove.
+        let lanes: Vec<_> = groups
+            .into_values()
+            .map(|(cap, chains)| {
+                let runs: Vec<_> = chains
+                    .into_iter()
+                    .map(|chain| self.run_chain(&all, chain))
+                    .collect();
+                stream::iter(runs)
+                    .buffer_unordered(cap.max(1))
+                    .try_collect::<Vec<()>>()
+            })
+            .collect();
+        let parallel = futures_util::future::try_join_all(lanes);
+        let (a, b) = futures_util::join!(serial, parallel);
+        a?;
+        b?;
         Ok(jobs.len())
     }
 

@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 use ventros_app::error::AppResult;
 use ventros_app::page::{Page, PageRequest};
-use ventros_app::ports::{DeliveryFilter, WebhookStore};
+use ventros_app::ports::{DeliveryFilter, SubscriptionHealth, WebhookStore};
 use ventros_domain::event::EventEnvelope;
 use ventros_domain::job::Job;
 use ventros_domain::tenancy::Scope;
@@ -212,6 +212,55 @@ impl WebhookStore for DbStore {
         self.all(scope.tenant_id, q.build(), rows::attempt).await
     }
 
+    async fn acquire_delivery_slot(
+        &self,
+        d: &Delivery,
+        cap: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<bool> {
+        let mut tx = self.write(d.tenant_id).await?;
+        let mut got = false;
+        // Slots are tried in order, so concurrent claimers lock rows in the same order.
+        for slot in 0..i32::try_from(cap.max(1)).unwrap_or(i32::MAX) {
+            let taken = sqlx::query(
+                "INSERT INTO webhook_slots AS s (tenant_id, subscription_id, slot, delivery_id, leased_until) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, slot) DO UPDATE \
+                 SET tenant_id = $1, delivery_id = $4, leased_until = $5 \
+                 WHERE s.leased_until <= $6 OR s.delivery_id = $4 RETURNING slot",
+            )
+            .bind(d.tenant_id.0)
+            .bind(d.subscription_id)
+            .bind(slot)
+            .bind(d.id)
+            .bind(Ts(lease_until))
+            .bind(Ts(now))
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(db_err)?;
+            if taken.is_some() {
+                got = true;
+                break;
+            }
+        }
+        tx.commit().await?;
+        Ok(got)
+    }
+
+    async fn release_delivery_slot(&self, d: &Delivery) -> AppResult<()> {
+        let mut tx = self.write(d.tenant_id).await?;
+        sqlx::query(
+            "DELETE FROM webhook_slots WHERE tenant_id = $1 AND subscription_id = $2 AND delivery_id = $3",
+        )
+        .bind(d.tenant_id.0)
+        .bind(d.subscription_id)
+        .bind(d.id)
+        .execute(tx.conn())
+        .await
+        .map_err(db_err)?;
+        tx.commit().await
+    }
+
     async fn earlier_pending(&self, d: &Delivery) -> AppResult<bool> {
         let mut q = select("id", "webhook_deliveries", d.tenant_id);
         q.push(" AND subscription_id = ")
@@ -282,9 +331,8 @@ impl WebhookStore for DbStore {
         &self,
         d: &Delivery,
         attempt: Option<&Attempt>,
-        subscription: Option<&Subscription>,
+        health: Option<&SubscriptionHealth>,
         next: Option<&Job>,
-        events: &[EventEnvelope],
     ) -> AppResult<()> {
         let mut tx = self.write(d.tenant_id).await?;
         sqlx::query("UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_status_code = $4, last_error = $5, updated_at = $6, delivered_at = $7 WHERE tenant_id = $8 AND id = $9")
@@ -316,13 +364,51 @@ impl WebhookStore for DbStore {
             .await
             .map_err(db_err)?;
         }
-        if let Some(s) = subscription {
-            write_subscription(tx.conn(), s, false).await?;
+        let (tenant, id) = (d.tenant_id.0, d.subscription_id);
+        match health {
+            None => {}
+            Some(SubscriptionHealth::Healthy) => {
+                sqlx::query("UPDATE webhook_subscriptions SET failing_since = NULL WHERE tenant_id = $1 AND id = $2 AND failing_since IS NOT NULL")
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(db_err)?;
+            }
+            Some(SubscriptionHealth::Failing { since }) => {
+                sqlx::query("UPDATE webhook_subscriptions SET failing_since = $3 WHERE tenant_id = $1 AND id = $2 AND failing_since IS NULL")
+                    .bind(tenant)
+                    .bind(id)
+                    .bind(Ts(*since))
+                    .execute(tx.conn())
+                    .await
+                    .map_err(db_err)?;
+            }
+            Some(SubscriptionHealth::Disable {
+                reason,
+                at,
+                failing_since,
+                event,
+            }) => {
+                // Only the attempt that finds it enabled disables it and says so.
+                let n = sqlx::query("UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $3, updated_at = $4, failing_since = COALESCE(failing_since, $5) WHERE tenant_id = $1 AND id = $2 AND enabled")
+                    .bind(tenant)
+                    .bind(id)
+                    .bind(reason)
+                    .bind(Ts(*at))
+                    .bind(failing_since.map(Ts))
+                    .execute(tx.conn())
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n > 0 {
+                    tx.append(std::slice::from_ref(event), *at).await?;
+                }
+            }
         }
         if let Some(j) = next {
             arm_job_row(tx.conn(), j).await?;
         }
-        tx.append(events, d.updated_at).await?;
         tx.commit().await
     }
 }

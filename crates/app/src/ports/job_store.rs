@@ -65,9 +65,29 @@ pub trait JobStore: Send + Sync {
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool>;
 }
 
+/// Jobs that share a limit in one process: at most `cap` of the group run at once (a webhook
+/// endpoint and its cap), and jobs of one `chain` (an aggregate's events) run one after the
+/// other, in the order they were claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobGroup {
+    pub key: String,
+    pub cap: usize,
+    pub chain: Option<String>,
+}
+
 /// Runs one kind of job. Errors are retried with backoff, then dead-lettered.
 #[async_trait]
 pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
+    /// Whether jobs of this kind may run side by side in one process (each bounds its own
+    /// concurrency where it must, as webhook deliveries do per endpoint). Off by default:
+    /// such jobs run one at a time, in the order they were claimed.
+    fn concurrent(&self) -> bool {
+        false
+    }
+    /// For a concurrent kind: the group `job` belongs to (`None`: none).
+    fn group(&self, _job: &Job) -> Option<JobGroup> {
+        None
+    }
     async fn handle(&self, job: &Job) -> AppResult<JobFinish>;
 }

@@ -33,7 +33,7 @@ pub use crm_store::{ContactEventFilter, ContactFilter, CrmStore, NoteFilter, Sor
 pub use events::{EventConsumer, EventPublisher};
 pub use idempotency_store::{IdempotencyClaim, IdempotencyStore};
 pub use ingest_tx::{DeliveryRecord, IngestStore, IngestTx, MessageRef};
-pub use job_store::{JobBacklog, JobFinish, JobHandler, JobStore};
+pub use job_store::{JobBacklog, JobFinish, JobGroup, JobHandler, JobStore};
 pub use media_file_store::MediaFileStore;
 pub use media_store::{MediaBytes, MediaStore, media_key};
 pub use message_group_store::MessageGroupStore;
@@ -46,7 +46,7 @@ pub use store::Store;
 pub use throttle_store::{LoginFailureStore, RateLimitStore, ThrottleStore};
 pub use webhook_decoder::{DecodeError, WebhookDecoder};
 pub use webhook_sender::{EndpointAnswer, PostError, SignedPost, WebhookSender};
-pub use webhook_store::{DeliveryFilter, WebhookStore};
+pub use webhook_store::{DeliveryFilter, SubscriptionHealth, WebhookStore};
 pub use whatsapp::{
     ContactCard, ContactGateway, Downloaded, FileSource, GatewayError, GatewayMessage,
     GatewayResult, GatewaySession, GatewayTarget, MessageGateway, Presence, SendBody, SendFile,

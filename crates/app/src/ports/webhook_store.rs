@@ -19,6 +19,24 @@ pub struct DeliveryFilter {
 }
 
 /// Webhook subscriptions of a project, their deliveries and attempts.
+/// What an attempt says of its subscription, written as a change of those columns only, so
+/// that deliveries side by side (and an admin's `PATCH` meanwhile) never undo one another.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscriptionHealth {
+    /// Delivered: the subscription is no longer failing.
+    Healthy,
+    /// Failed: failing since `since`, unless an earlier failure is already recorded.
+    Failing { since: DateTime<Utc> },
+    /// Disabled for `reason` at `at`, with its `webhook.disabled` event, which is appended
+    /// only when this attempt is the one that disabled it.
+    Disable {
+        reason: String,
+        at: DateTime<Utc>,
+        failing_since: Option<DateTime<Utc>>,
+        event: Box<EventEnvelope>,
+    },
+}
+
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Inserts the subscription and its event in one transaction.
@@ -72,6 +90,18 @@ pub trait WebhookStore: Send + Sync {
     async fn list_attempts(&self, scope: Scope, delivery: Uuid) -> AppResult<Vec<Attempt>>;
     /// Whether an earlier event of the same aggregate is still to be delivered to the same
     /// subscription (deliveries of one aggregate go out in order).
+    /// Takes one of the `cap` in-flight slots of the delivery's subscription until
+    /// `lease_until` (shared by every worker process); `false` when all are held by other
+    /// deliveries whose leases have not run out.
+    async fn acquire_delivery_slot(
+        &self,
+        d: &Delivery,
+        cap: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<bool>;
+    /// Gives the delivery's slot back.
+    async fn release_delivery_slot(&self, d: &Delivery) -> AppResult<()>;
     async fn earlier_pending(&self, d: &Delivery) -> AppResult<bool>;
     /// The project's events that happened in `[since, until)`, in outbox order, at most
     /// `limit`.
@@ -89,14 +119,13 @@ pub trait WebhookStore: Send + Sync {
     /// Deletes finished deliveries (and their attempts) last changed before `before`, in
     /// every tenant; how many deliveries.
     async fn prune_webhook_log(&self, before: DateTime<Utc>) -> AppResult<u64>;
-    /// Writes the delivery as it now stands with its new attempt, the subscription when its
-    /// state changed, the job of the next attempt and the events, in one transaction.
+    /// Writes the delivery as it now stands with its new attempt, what the attempt says of
+    /// its subscription and the job of the next attempt, in one transaction.
     async fn record_attempt(
         &self,
         d: &Delivery,
         attempt: Option<&Attempt>,
-        subscription: Option<&Subscription>,
+        health: Option<&SubscriptionHealth>,
         next: Option<&Job>,
-        events: &[EventEnvelope],
     ) -> AppResult<()>;
 }

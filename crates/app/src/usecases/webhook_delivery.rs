@@ -9,7 +9,8 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::page::{Page, PageRequest};
 use crate::ports::{
-    Clock, DeliveryFilter, JobFinish, JobHandler, SignedPost, WebhookSender, WebhookStore,
+    Clock, DeliveryFilter, JobFinish, JobGroup, JobHandler, SignedPost, SubscriptionHealth,
+    WebhookSender, WebhookStore,
 };
 use crate::usecases::events::{job_event, job_payload};
 use crate::usecases::webhooks::{get_subscription, payload};
@@ -32,6 +33,13 @@ pub const FAN_OUT: &str = "webhook_fan_out";
 
 /// How long a delivery waits when an earlier event of its aggregate is still on its way.
 const ORDER_WAIT_SECONDS: i64 = 5;
+
+/// How long a delivery waits when its endpoint has `max_in_flight` deliveries on their way.
+const SLOT_WAIT_SECONDS: i64 = 1;
+
+/// How long a slot is held at most: well past the sender's 15 s timeout, so only a worker
+/// killed mid-post leaves one behind, and only for this long.
+const SLOT_LEASE_SECONDS: i64 = 60;
 
 fn new_delivery(s: &Subscription, e: &EventEnvelope, now: DateTime<Utc>) -> Delivery {
     Delivery {
@@ -104,6 +112,8 @@ pub struct DeliveryHandler<S: ?Sized> {
     pub disable_after_hours: u32,
     /// `User-Agent` of every delivery.
     pub user_agent: String,
+    /// Deliveries on their way to one subscription at once, across every worker process.
+    pub max_in_flight: u32,
 }
 
 /// How an attempt ended, as the delivery and the subscription see it.
@@ -115,19 +125,27 @@ enum Outcome {
 }
 
 impl<S: WebhookStore + ?Sized> DeliveryHandler<S> {
+    /// The subscription as disabling leaves it, for its event.
     fn disable(
         &self,
         job: &Job,
         s: &mut Subscription,
         reason: &str,
         now: DateTime<Utc>,
-    ) -> EventEnvelope {
+        failing_since: Option<DateTime<Utc>>,
+    ) -> SubscriptionHealth {
         s.enabled = false;
         s.disabled_reason = Some(reason.to_string());
         s.updated_at = now;
+        s.failing_since = s.failing_since.or(failing_since);
         let mut p = payload(s);
         p["reason"] = serde_json::json!(reason);
-        job_event(job, EventType::WebhookDisabled, s.id, now, p)
+        SubscriptionHealth::Disable {
+            reason: reason.to_string(),
+            at: now,
+            failing_since,
+            event: Box::new(job_event(job, EventType::WebhookDisabled, s.id, now, p)),
+        }
     }
 
     /// Gives up on a delivery without an attempt (the subscription is gone or disabled, the
@@ -137,7 +155,7 @@ impl<S: WebhookStore + ?Sized> DeliveryHandler<S> {
         d.last_error = Some(why.to_string());
         d.next_attempt_at = None;
         d.updated_at = self.clock.now();
-        self.store.record_attempt(&d, None, None, None, &[]).await?;
+        self.store.record_attempt(&d, None, None, None).await?;
         Ok(JobFinish::Done)
     }
 }
@@ -148,6 +166,24 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
         DELIVERY_JOB
     }
 
+    /// Deliveries run side by side; each endpoint gets at most `max_in_flight` at once, and
+    /// one aggregate's events still leave in order (`earlier_pending`).
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    /// One endpoint's deliveries queue in the process beyond its cap rather than being
+    /// put off (the slots still hold the cap across processes), and one aggregate's follow
+    /// each other rather than waiting out `ORDER_WAIT_SECONDS`.
+    fn group(&self, job: &Job) -> Option<JobGroup> {
+        let p: DeliveryJob = serde_json::from_value(job.payload.clone()).ok()?;
+        Some(JobGroup {
+            key: p.subscription_id?.to_string(),
+            cap: usize::try_from(self.max_in_flight.max(1)).unwrap_or(1),
+            chain: p.aggregate_id.map(|a| a.to_string()),
+        })
+    }
+
     async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
         let p: DeliveryJob = match job_payload(job) {
             Ok(x) => x,
@@ -155,7 +191,7 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
         };
         let scope = job.scope();
         let now = self.clock.now();
-        let Some(mut d) = self.store.get_delivery(scope, p.delivery_id).await? else {
+        let Some(d) = self.store.get_delivery(scope, p.delivery_id).await? else {
             return Ok(JobFinish::Done);
         };
         if d.status != DeliveryStatus::Pending {
@@ -166,7 +202,7 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
         if let Some(at) = d.next_attempt_at.filter(|at| *at > now) {
             return Ok(JobFinish::RunAt(at));
         }
-        let Some(mut sub) = self
+        let Some(sub) = self
             .store
             .get_subscription(scope, d.subscription_id)
             .await?
@@ -187,7 +223,34 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
                 .abandon(d, "the event is no longer in the event log")
                 .await;
         };
-        let body = serde_json::to_vec(&event)
+        let lease = now + Duration::seconds(SLOT_LEASE_SECONDS);
+        if !self
+            .store
+            .acquire_delivery_slot(&d, self.max_in_flight, now, lease)
+            .await?
+        {
+            return Ok(JobFinish::RunAt(now + Duration::seconds(SLOT_WAIT_SECONDS)));
+        }
+        let done = self.attempt(job, d.clone(), sub, &event, now).await;
+        if let Err(e) = self.store.release_delivery_slot(&d).await {
+            // Its lease frees it soon enough.
+            tracing::warn!(delivery_id = %d.id, error = %e, "webhook slot not released");
+        }
+        done
+    }
+}
+
+impl<S: WebhookStore + ?Sized> DeliveryHandler<S> {
+    /// One signed POST of `event` and its record; the slot is held meanwhile.
+    async fn attempt(
+        &self,
+        job: &Job,
+        mut d: Delivery,
+        mut sub: Subscription,
+        event: &EventEnvelope,
+        now: DateTime<Utc>,
+    ) -> AppResult<JobFinish> {
+        let body = serde_json::to_vec(event)
             .map_err(|e| AppError::internal(format!("event encoding: {e}")))?;
         let id = event.id.to_string();
         let ts = now.timestamp();
@@ -246,21 +309,18 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
         d.updated_at = done;
         d.last_status_code = attempt.status_code;
         d.last_error = attempt.error.clone();
-        let before = sub.clone();
-        let mut events = Vec::new();
-        match outcome {
+        let health = match outcome {
             Outcome::Delivered => {
                 d.status = DeliveryStatus::Succeeded;
                 d.delivered_at = Some(done);
                 d.next_attempt_at = None;
-                sub.failing_since = None;
+                sub.failing_since.map(|_| SubscriptionHealth::Healthy)
             }
             Outcome::Gone => {
                 d.status = DeliveryStatus::Dead;
                 d.next_attempt_at = None;
-                if sub.enabled {
-                    events.push(self.disable(job, &mut sub, "gone", done));
-                }
+                sub.enabled
+                    .then(|| self.disable(job, &mut sub, "gone", done, None))
             }
             Outcome::Failed => {
                 let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
@@ -269,17 +329,20 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
                     Some(_) => DeliveryStatus::Pending,
                     None => DeliveryStatus::Dead,
                 };
-                let since = *sub.failing_since.get_or_insert(now);
+                let since = sub.failing_since.unwrap_or(now);
                 if sub.enabled
                     && done - since >= Duration::hours(i64::from(self.disable_after_hours))
                 {
-                    events.push(self.disable(job, &mut sub, "failing", done));
+                    Some(self.disable(job, &mut sub, "failing", done, Some(since)))
+                } else {
+                    sub.failing_since
+                        .is_none()
+                        .then_some(SubscriptionHealth::Failing { since })
                 }
             }
-        }
-        let changed = (sub != before).then_some(&sub);
+        };
         self.store
-            .record_attempt(&d, Some(&attempt), changed, None, &events)
+            .record_attempt(&d, Some(&attempt), health.as_ref(), None)
             .await?;
         Ok(match d.next_attempt_at {
             Some(at) => JobFinish::RunAt(at),
@@ -332,9 +395,7 @@ pub async fn retry_delivery(
     d.next_attempt_at = None;
     d.updated_at = now;
     let job = DeliveryJob::job(&d, now, now);
-    store
-        .record_attempt(&d, None, None, Some(&job), &[])
-        .await?;
+    store.record_attempt(&d, None, None, Some(&job)).await?;
     Ok(d)
 }
 

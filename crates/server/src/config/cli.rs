@@ -274,6 +274,8 @@ mod tests {
             "VENTROS_MEDIA_MAX_BYTES",
             "VENTROS_PROFILE_PICTURE_REFRESH_HOURS",
             "VENTROS_ADMIN_PASSWORD",
+            "VENTROS_WEBHOOK_CONCURRENCY",
+            "VENTROS_WEBHOOK_MAX_IN_FLIGHT",
         ] {
             assert!(help.contains(env), "{env} missing from --help:\n{help}");
             let listed = help.matches(&format!("\n  {env}\n")).count();
@@ -296,6 +298,8 @@ mod tests {
             ("--login-per-minute", "0"),
             ("--login-per-minute-per-address", "0"),
             ("--relay-batch", "0"),
+            ("--webhook-concurrency", "0"),
+            ("--webhook-max-in-flight", "257"),
             ("--webhook-max-bytes", "10"),
             ("--db-max-connections", "0"),
             ("--http-header-timeout-seconds", "0"),

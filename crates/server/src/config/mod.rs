@@ -280,6 +280,26 @@ pub struct Config {
         hide_env_values = true
     )]
     pub webhook_log_retention_days: u32,
+    /// Webhook deliveries one worker process posts at once (to different endpoints, or up to
+    /// VENTROS_WEBHOOK_MAX_IN_FLIGHT to one), 1 to 1024.
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_CONCURRENCY",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..=1_024),
+        hide_env_values = true
+    )]
+    pub webhook_concurrency: u32,
+    /// Deliveries on their way to one subscription's endpoint at once, across every worker
+    /// process, 1 to 256.
+    #[arg(
+        long,
+        env = "VENTROS_WEBHOOK_MAX_IN_FLIGHT",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(1..=256),
+        hide_env_values = true
+    )]
+    pub webhook_max_in_flight: u32,
     /// RabbitMQ (`amqp://user:pass@host:5672/vhost`): when set, the relay publishes every
     /// event to it with publisher confirms and Ventros' consumers read their own quorum queues;
     /// unset, events stay in process.
@@ -367,6 +387,8 @@ impl fmt::Debug for Config {
                 &self.profile_picture_refresh_hours,
             )
             .field("webhook_allow_http", &self.webhook_allow_http)
+            .field("webhook_concurrency", &self.webhook_concurrency)
+            .field("webhook_max_in_flight", &self.webhook_max_in_flight)
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field(
                 "webhook_disable_after_hours",
@@ -439,6 +461,8 @@ impl Config {
             webhook_allow_private: false,
             webhook_disable_after_hours: 120,
             webhook_log_retention_days: 30,
+            webhook_concurrency: 16,
+            webhook_max_in_flight: 4,
             amqp_url: None,
             amqp_exchange: "ventros.events".into(),
             redis_url: None,

@@ -10,6 +10,8 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 use ventros_app::webhook_signing::sign;
 use ventros_waha::sample;
@@ -21,6 +23,7 @@ both_backends!(
     a_410_disables_the_subscription_at_once,
     long_failure_disables_the_subscription,
     deliveries_of_one_aggregate_leave_in_order,
+    deliveries_run_side_by_side_up_to_the_endpoints_cap,
     a_dead_delivery_is_sent_again_by_hand_with_its_event_id,
     a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_endpoint,
     a_range_is_replayed_with_the_original_event_ids,
@@ -487,6 +490,83 @@ async fn deliveries_of_one_aggregate_leave_in_order(app: &TestApp) {
     );
 }
 
+/// A receiver that holds every request until its gate opens, says when one arrives, and
+/// counts how many were open at once.
+#[derive(Default)]
+struct Gate {
+    arrived: Mutex<Option<tokio::sync::mpsc::UnboundedSender<()>>>,
+    open: Mutex<Option<tokio::sync::watch::Receiver<bool>>>,
+    got: AtomicUsize,
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+}
+
+async fn held(State(g): State<Arc<Gate>>) -> AxStatus {
+    g.got.fetch_add(1, SeqCst);
+    let now = g.in_flight.fetch_add(1, SeqCst) + 1;
+    g.most.fetch_max(now, SeqCst);
+    if let Some(tx) = g.arrived.lock().unwrap().as_ref() {
+        let _ = tx.send(());
+    }
+    let open = g.open.lock().unwrap().clone();
+    if let Some(mut open) = open {
+        let _ = open.wait_for(|o| *o).await;
+    }
+    g.in_flight.fetch_sub(1, SeqCst);
+    AxStatus::OK
+}
+
+async fn deliveries_run_side_by_side_up_to_the_endpoints_cap(app: &TestApp) {
+    // The default cap: four deliveries on their way to one endpoint at once.
+    const CAP: usize = 4;
+    let h = hooked(app, json!(["message.received"])).await;
+    let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let (gate, open) = tokio::sync::watch::channel(false);
+    let g = Arc::new(Gate::default());
+    *g.arrived.lock().unwrap() = Some(arrived);
+    *g.open.lock().unwrap() = Some(open);
+    let router = axum::Router::new()
+        .route("/held", axum::routing::post(held))
+        .with_state(g.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/held", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(l, router).await;
+    });
+    let (s, v) = app
+        .patch(
+            &format!("/v1/webhooks/{}", h.id()),
+            &h.key,
+            json!({"url": url}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for n in 0..6 {
+        h.customer_writes(app, n).await;
+    }
+    app.drain().await;
+    let jobs = app.jobs();
+    let round = tokio::spawn(async move { jobs.run_once().await });
+    // Four requests are held open at the same time: they were sent side by side.
+    for i in 0..CAP {
+        tokio::time::timeout(std::time::Duration::from_secs(20), arrivals.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {i} deliveries on their way at once"));
+    }
+    // While those four are held, the other two wait for a free slot.
+    let fifth = tokio::time::timeout(std::time::Duration::from_millis(500), arrivals.recv()).await;
+    assert!(fifth.is_err(), "a fifth delivery while four were open");
+    gate.send(true).unwrap();
+    assert!(round.await.unwrap().unwrap() >= 6, "one round ran them all");
+    assert_eq!((g.got.load(SeqCst), g.most.load(SeqCst)), (6, CAP));
+    let ds = h.deliveries(app, "?status=succeeded").await;
+    assert_eq!(ds.len(), 6, "{ds:?}");
+    assert!(
+        ds.iter().all(|d| d["attempts"] == 1),
+        "waiting is no attempt: {ds:?}"
+    );
+}
+
 async fn a_dead_delivery_is_sent_again_by_hand_with_its_event_id(app: &TestApp) {
     let h = hooked(app, json!(["message.received"])).await;
     *h.inbox.always.lock().unwrap() = Some(500);
@@ -565,7 +645,7 @@ async fn a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_end
         .iter()
         .filter(|(_, b)| serde_json::from_slice::<Value>(b).unwrap()["type"] == "webhook.test")
         .collect();
-    assert_eq!(test.len(), 1);
+    assert_eq!(test.len(), 1, "{:?}", h.inbox.types());
     let (headers, body) = test[0];
     assert_eq!(
         headers.get("webhook-id").unwrap().to_str().unwrap(),

@@ -18,6 +18,7 @@ pub mod cases_outbox;
 pub mod cases_pipelines;
 pub mod cases_tenancy;
 pub mod cases_throttles;
+pub mod cases_webhooks;
 pub mod empty_gateway;
 pub mod support;
 
@@ -61,6 +62,7 @@ macro_rules! conformance_tests {
             cases_pipelines::pipeline_overrides_the_session_timeout,
             cases_hostile::hostile_webhooks_get_an_outcome_and_leave_readable_state,
             cases_throttles::throttles_limit_lock_and_prune,
+            cases_webhooks::delivery_slots_hold_the_cap_until_released_or_expired,
         );
     };
     (@cases $make:expr; $($path:ident :: $case:ident),* $(,)?) => {

@@ -259,8 +259,10 @@ impl RabbitConsumers {
 
     /// Consumes until `stop`, reconnecting with backoff when the broker goes away.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut backoff = Duration::from_millis(500);
+        const FIRST: Duration = Duration::from_millis(500);
+        let mut backoff = FIRST;
         loop {
+            let began = tokio::time::Instant::now();
             let outcome = tokio::select! {
                 r = self.consume() => r,
                 _ = stop.changed() => return,
@@ -270,6 +272,10 @@ impl RabbitConsumers {
             }
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "RabbitMQ consumers lost the broker; reconnecting");
+            }
+            // A connection that lived a while was a recovery: the next outage starts over.
+            if began.elapsed() >= Duration::from_secs(30) {
+                backoff = FIRST;
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
@@ -463,6 +469,7 @@ mod tests {
         let Some(url) = ventros_testkit::amqp_url("rabbitmq bus") else {
             return;
         };
+        let _shared = BROKER.read().await;
         let cfg = config(&url);
         let (stop, mut rx) = consuming(&cfg, false).await;
         let publisher = RabbitPublisher::new(cfg.clone());
@@ -483,6 +490,7 @@ mod tests {
         let Some(url) = ventros_testkit::amqp_url("rabbitmq bus") else {
             return;
         };
+        let _shared = BROKER.read().await;
         let cfg = config(&url);
         let (stop, mut rx) = consuming(&cfg, true).await;
         let publisher = RabbitPublisher::new(cfg.clone());
@@ -504,6 +512,7 @@ mod tests {
         let Some(url) = ventros_testkit::amqp_url("rabbitmq bus") else {
             return;
         };
+        let _shared = BROKER.read().await;
         let cfg = config(&url);
         let publisher = RabbitPublisher::new(cfg.clone());
         // No queue is bound yet: the broker returns it, so the outbox row would stay.
@@ -525,6 +534,103 @@ mod tests {
             publisher.publish(&again).await.unwrap();
         }
         assert_eq!(next(&mut rx).await.id, again.id);
+        let _ = stop.send(true);
+        teardown(&cfg).await;
+    }
+
+    /// Broker tests share one RabbitMQ; the restart test has it to itself.
+    static BROKER: std::sync::LazyLock<tokio::sync::RwLock<()>> =
+        std::sync::LazyLock::new(|| tokio::sync::RwLock::new(()));
+
+    /// `rabbitmqctl <args>` on the local broker; whether it succeeded (`None`: no
+    /// rabbitmqctl here).
+    async fn rabbitmqctl(args: &'static [&'static str]) -> Option<bool> {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("rabbitmqctl")
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .ok()
+                .map(|s| s.success())
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Starts the broker's application again even when the test fails half way.
+    struct Restarts;
+
+    impl Drop for Restarts {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("rabbitmqctl")
+                .args(["start_app"])
+                .stdout(std::process::Stdio::null())
+                .status();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_broker_restart_mid_publish_loses_no_confirmed_event() {
+        let Some(url) = ventros_testkit::amqp_url("rabbitmq bus") else {
+            return;
+        };
+        // A real restart needs the broker on this machine (as in CI).
+        if !url.contains("127.0.0.1") && !url.contains("localhost")
+            || rabbitmqctl(&["status"]).await != Some(true)
+        {
+            eprintln!("skipped: no local RabbitMQ to restart with rabbitmqctl");
+            return;
+        }
+        let _alone = BROKER.write().await;
+        let cfg = config(&url);
+        let (stop, mut rx) = consuming(&cfg, false).await;
+        let publisher = Arc::new(RabbitPublisher::new(cfg.clone()));
+        const N: usize = 300;
+        let sent: Vec<EventEnvelope> = (0..N).map(event).collect();
+        let (third, mut at_third) = mpsc::unbounded_channel::<()>();
+        // The relay's way: an event not confirmed is published again, after a pause. After
+        // the first third it publishes at a steady pace, so the restart lands mid-publish.
+        let relay = {
+            let (publisher, sent) = (publisher.clone(), sent.clone());
+            tokio::spawn(async move {
+                let mut failures = 0;
+                for (i, e) in sent.iter().enumerate() {
+                    while publisher.publish(e).await.is_err() {
+                        failures += 1;
+                        assert!(failures < 600, "the broker never came back");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    if i == N / 3 {
+                        let _ = third.send(());
+                    }
+                    if i >= N / 3 {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+                failures
+            })
+        };
+        at_third.recv().await.unwrap();
+        let restarted = Restarts;
+        assert_eq!(rabbitmqctl(&["stop_app"]).await, Some(true));
+        assert_eq!(rabbitmqctl(&["start_app"]).await, Some(true));
+        drop(restarted);
+        let failures = relay.await.unwrap();
+        assert!(failures > 0, "publishing met the restart");
+        let mut got = std::collections::HashSet::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        while got.len() < N {
+            let e = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{} of {N} events after the restart", got.len()))
+                .unwrap();
+            got.insert(e.id);
+        }
+        assert!(
+            sent.iter().all(|e| got.contains(&e.id)),
+            "every confirmed event"
+        );
         let _ = stop.send(true);
         teardown(&cfg).await;
     }

@@ -298,8 +298,10 @@ async fn the_status_asks_waha_and_says_when_it_cannot(app: &TestApp) {
         (json!("WORKING"), json!(true), json!("UNKNOWN")),
         "{st}"
     );
-    drop(sim);
-    let (_, st) = app.get(&format!("/v1/channels/{ch}/status"), &k).await;
+    // A WAHA that does not answer (nothing listens on the discard port). Stopping the
+    // simulator instead is not enough: a pooled keep-alive connection can still reach it.
+    let gone = channel_on(app, &k, "http://127.0.0.1:9", "default", None).await;
+    let (_, st) = app.get(&format!("/v1/channels/{gone}/status"), &k).await;
     assert_eq!(
         (st["status"].clone(), st["live"].clone()),
         (json!("UNKNOWN"), json!(false)),

@@ -17,6 +17,20 @@ use ventros_domain::job::Job;
 use ventros_domain::tenancy::Scope;
 use ventros_domain::webhook::{Attempt, Delivery, DeliveryJob, Subscription};
 
+/// Frees the in-flight slot a delivery holds, if any.
+async fn free_slot(conn: &mut DbConn, d: &Delivery) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM webhook_slots WHERE tenant_id = $1 AND subscription_id = $2 AND delivery_id = $3",
+    )
+    .bind(d.tenant_id.0)
+    .bind(d.subscription_id)
+    .bind(d.id)
+    .execute(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 async fn write_subscription(conn: &mut DbConn, s: &Subscription, insert: bool) -> AppResult<()> {
     let sql = if insert {
         format!(
@@ -249,15 +263,7 @@ impl WebhookStore for DbStore {
 
     async fn release_delivery_slot(&self, d: &Delivery) -> AppResult<()> {
         let mut tx = self.write(d.tenant_id).await?;
-        sqlx::query(
-            "DELETE FROM webhook_slots WHERE tenant_id = $1 AND subscription_id = $2 AND delivery_id = $3",
-        )
-        .bind(d.tenant_id.0)
-        .bind(d.subscription_id)
-        .bind(d.id)
-        .execute(tx.conn())
-        .await
-        .map_err(db_err)?;
+        free_slot(tx.conn(), d).await?;
         tx.commit().await
     }
 
@@ -349,6 +355,8 @@ impl WebhookStore for DbStore {
             .await
             .map_err(db_err)?;
         if let Some(a) = attempt {
+            // The attempt is over: its in-flight slot is free in the same commit.
+            free_slot(tx.conn(), d).await?;
             sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO webhook_attempts (tenant_id, {ATTEMPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             )))

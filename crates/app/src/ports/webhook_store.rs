@@ -88,8 +88,6 @@ pub trait WebhookStore: Send + Sync {
     ) -> AppResult<Page<Delivery>>;
     /// A delivery's attempts, oldest first.
     async fn list_attempts(&self, scope: Scope, delivery: Uuid) -> AppResult<Vec<Attempt>>;
-    /// Whether an earlier event of the same aggregate is still to be delivered to the same
-    /// subscription (deliveries of one aggregate go out in order).
     /// Takes one of the `cap` in-flight slots of the delivery's subscription until
     /// `lease_until` (shared by every worker process); `false` when all are held by other
     /// deliveries whose leases have not run out.
@@ -100,8 +98,10 @@ pub trait WebhookStore: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<bool>;
-    /// Gives the delivery's slot back.
+    /// Gives the delivery's slot back (recording an attempt does it too).
     async fn release_delivery_slot(&self, d: &Delivery) -> AppResult<()>;
+    /// Whether an earlier event of the same aggregate is still to be delivered to the same
+    /// subscription (deliveries of one aggregate go out in order).
     async fn earlier_pending(&self, d: &Delivery) -> AppResult<bool>;
     /// The project's events that happened in `[since, until)`, in outbox order, at most
     /// `limit`.
@@ -120,7 +120,8 @@ pub trait WebhookStore: Send + Sync {
     /// every tenant; how many deliveries.
     async fn prune_webhook_log(&self, before: DateTime<Utc>) -> AppResult<u64>;
     /// Writes the delivery as it now stands with its new attempt, what the attempt says of
-    /// its subscription and the job of the next attempt, in one transaction.
+    /// its subscription and the job of the next attempt, in one transaction; with an attempt,
+    /// the delivery's in-flight slot is freed in it too.
     async fn record_attempt(
         &self,
         d: &Delivery,

@@ -37,9 +37,9 @@ const ORDER_WAIT_SECONDS: i64 = 5;
 /// How long a delivery waits when its endpoint has `max_in_flight` deliveries on their way.
 const SLOT_WAIT_SECONDS: i64 = 1;
 
-/// How long a slot is held at most: well past the sender's 15 s timeout, so only a worker
+/// How long a slot is held at most: twice the sender's 15 s timeout, so only a worker
 /// killed mid-post leaves one behind, and only for this long.
-const SLOT_LEASE_SECONDS: i64 = 60;
+const SLOT_LEASE_SECONDS: i64 = 30;
 
 fn new_delivery(s: &Subscription, e: &EventEnvelope, now: DateTime<Utc>) -> Delivery {
     Delivery {
@@ -232,7 +232,10 @@ impl<S: WebhookStore + ?Sized + 'static> JobHandler for DeliveryHandler<S> {
             return Ok(JobFinish::RunAt(now + Duration::seconds(SLOT_WAIT_SECONDS)));
         }
         let done = self.attempt(job, d.clone(), sub, &event, now).await;
-        if let Err(e) = self.store.release_delivery_slot(&d).await {
+        // A recorded attempt freed the slot with it; one that was not gives it back here.
+        if done.is_err()
+            && let Err(e) = self.store.release_delivery_slot(&d).await
+        {
             // Its lease frees it soon enough.
             tracing::warn!(delivery_id = %d.id, error = %e, "webhook slot not released");
         }

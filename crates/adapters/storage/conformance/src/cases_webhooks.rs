@@ -5,7 +5,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use ventros_app::ports::Store;
 use ventros_domain::ids::{EventId, ProjectId, TenantId};
-use ventros_domain::webhook::{Delivery, DeliveryStatus};
+use ventros_domain::webhook::{Attempt, Delivery, DeliveryStatus};
 
 fn delivery(tenant: TenantId, subscription: Uuid) -> Delivery {
     let now = Utc::now();
@@ -76,6 +76,27 @@ pub async fn delivery_slots_hold_the_cap_until_released_or_expired(store: Arc<dy
             .acquire_delivery_slot(&d[2], 2, now, lease)
             .await
             .unwrap()
+    );
+    // Recording an attempt frees the slot in the same commit.
+    let attempt = Attempt {
+        id: Uuid::now_v7(),
+        delivery_id: d[1].id,
+        attempted_at: now,
+        status_code: Some(200),
+        duration_ms: 3,
+        response_excerpt: None,
+        error: None,
+    };
+    store
+        .record_attempt(&d[1], Some(&attempt), None, None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .acquire_delivery_slot(&d[0], 2, now, lease)
+            .await
+            .unwrap(),
+        "the recorded attempt gave its slot back"
     );
     // A holder that died frees its slot when its lease runs out.
     let late = delivery(tenant, sub);

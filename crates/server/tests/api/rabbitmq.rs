@@ -80,16 +80,19 @@ async fn through_rabbitmq(app: &TestApp, url: &str, x: &str) {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     // The worker side: Ventros' consumers on their queues.
-    let rabbit = ventros_bus_rabbitmq::RabbitConsumers::new(
-        ventros_bus_rabbitmq::BusConfig {
-            exchange: x.to_string(),
-            ..ventros_bus_rabbitmq::BusConfig::new(url)
-        },
-        ventros_server::consumers(&app.store, &app.clock()),
-    );
-    rabbit.declare_topology().await.unwrap();
+    let cfg = ventros_bus_rabbitmq::BusConfig {
+        exchange: x.to_string(),
+        ..ventros_bus_rabbitmq::BusConfig::new(url)
+    };
+    let rabbit = || {
+        ventros_bus_rabbitmq::RabbitConsumers::new(
+            cfg.clone(),
+            ventros_server::consumers(&app.store, &app.clock()),
+        )
+    };
+    rabbit().declare_topology().await.unwrap();
     let (stop, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(rabbit.run(rx));
+    tokio::spawn(rabbit().run(rx));
 
     // The conversation helper runs the relay: it publishes to the exchange, with confirms.
     let conv = conversation(app, &key, "5511944443333").await;
@@ -136,4 +139,5 @@ async fn through_rabbitmq(app: &TestApp, url: &str, x: &str) {
         "{c}"
     );
     let _ = stop.send(true);
+    rabbit().delete_topology().await.unwrap();
 }

@@ -223,6 +223,29 @@ impl RabbitConsumers {
         Ok(())
     }
 
+    /// Deletes what [`declare_topology`](Self::declare_topology) declares: each consumer's
+    /// queue, the dead-letter queue and both exchanges, messages and all. For tests, and for
+    /// retiring an exchange that nothing publishes to any more.
+    pub async fn delete_topology(&self) -> AppResult<()> {
+        let (conn, ch) = open(&self.cfg, false)
+            .await
+            .map_err(|e| bus_err("connect", e))?;
+        let dead = self.cfg.dead_letter_exchange();
+        let queues = self.consumers.iter().map(|c| self.cfg.queue_of(c.name()));
+        for q in queues.chain([dead.clone()]) {
+            ch.queue_delete(q.as_str().into(), Default::default())
+                .await
+                .map_err(|e| bus_err("delete queue", e))?;
+        }
+        for x in [&self.cfg.exchange, &dead] {
+            ch.exchange_delete(x.as_str().into(), Default::default())
+                .await
+                .map_err(|e| bus_err("delete exchange", e))?;
+        }
+        let _ = conn.close(200, "deleted".into()).await;
+        Ok(())
+    }
+
     /// Declares each consumer's queue (and the dead-letter queue) and binds it, so events
     /// published from now on reach it even before it consumes.
     async fn declare(&self, ch: &Channel) -> lapin::Result<()> {
@@ -424,17 +447,22 @@ mod tests {
         }
     }
 
+    /// The consumers of a test: one recorder.
+    fn recorder(
+        cfg: &BusConfig,
+        flaky: bool,
+    ) -> (RabbitConsumers, mpsc::UnboundedReceiver<EventEnvelope>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let r = Recorder {
+            flaky,
+            tries: StdMutex::new(HashMap::new()),
+            handled: tx,
+        };
+        (RabbitConsumers::new(cfg.clone(), vec![Arc::new(r)]), rx)
+    }
+
     async fn teardown(cfg: &BusConfig) {
-        let (conn, ch) = open(cfg, false).await.unwrap();
-        for q in [cfg.queue_of("recorder"), cfg.dead_letter_exchange()] {
-            let _ = ch.queue_delete(q.as_str().into(), Default::default()).await;
-        }
-        for x in [cfg.exchange.clone(), cfg.dead_letter_exchange()] {
-            let _ = ch
-                .exchange_delete(x.as_str().into(), Default::default())
-                .await;
-        }
-        let _ = conn.close(200, "done".into()).await;
+        recorder(cfg, false).0.delete_topology().await.unwrap();
     }
 
     /// Starts the consumers on a fresh topology; the stop switch and what they handle.
@@ -442,15 +470,7 @@ mod tests {
         cfg: &BusConfig,
         flaky: bool,
     ) -> (watch::Sender<bool>, mpsc::UnboundedReceiver<EventEnvelope>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let c = RabbitConsumers::new(
-            cfg.clone(),
-            vec![Arc::new(Recorder {
-                flaky,
-                tries: StdMutex::new(HashMap::new()),
-                handled: tx,
-            })],
-        );
+        let (c, rx) = recorder(cfg, flaky);
         c.declare_topology().await.unwrap();
         let (stop, rx_stop) = watch::channel(false);
         tokio::spawn(c.run(rx_stop));

@@ -132,14 +132,10 @@ fn poisoned() -> AppError {
     AppError::internal("throttle lock poisoned")
 }
 
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
 #[async_trait]
 impl RateLimitStore for MemoryThrottles {
     async fn take(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> AppResult<Option<i64>> {
-        let now = micros(now);
+        let now = now.timestamp_micros();
         let mut b = self.buckets.lock().map_err(|_| poisoned())?;
         if b.len() >= MAX_TRACKED {
             b.retain(|_, tat| *tat > now);
@@ -197,7 +193,7 @@ impl ThrottleStore for MemoryThrottles {
             self.failures.lock().map_err(|_| poisoned())?,
         );
         let before = b.len() + f.len();
-        let now_us = micros(now);
+        let now_us = now.timestamp_micros();
         b.retain(|_, tat| *tat > now_us);
         f.retain(|_, (_, until)| *until > now);
         Ok(u64::try_from(before - b.len() - f.len()).unwrap_or(0))

@@ -11,17 +11,13 @@ use ventros_app::error::AppResult;
 use ventros_app::ports::{LoginFailureStore, RateLimitStore, ThrottleStore};
 use ventros_domain::rate_limit::Quota;
 
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
 /// `max(tat, now) + interval`, written without `GREATEST` so both engines read it.
 const NEXT_TAT: &str = "(CASE WHEN b.tat_us > $2 THEN b.tat_us ELSE $2 END) + $3";
 
 #[async_trait]
 impl RateLimitStore for DbStore {
     async fn take(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> AppResult<Option<i64>> {
-        let now = micros(now);
+        let now = now.timestamp_micros();
         // Allowed: the row is written and returned. Refused: the guard keeps it as it was.
         let taken = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO rate_limits AS b (key, tat_us) VALUES ($1, $2 + $3) \
@@ -59,7 +55,7 @@ impl LoginFailureStore for DbStore {
             "SELECT failures, window_ends_us FROM login_failures WHERE key = $1 AND window_ends_us > $2",
         )
         .bind(key)
-        .bind(micros(now))
+        .bind(now.timestamp_micros())
         .fetch_optional(self.any_tenant_reads())
         .await
         .map_err(db_err)?;
@@ -75,7 +71,7 @@ impl LoginFailureStore for DbStore {
         window: Duration,
         now: DateTime<Utc>,
     ) -> AppResult<()> {
-        let ends = micros(now + window);
+        let ends = (now + window).timestamp_micros();
         sqlx::query(
             "INSERT INTO login_failures AS f (key, failures, window_ends_us) VALUES ($1, 1, $3) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -83,7 +79,7 @@ impl LoginFailureStore for DbStore {
              window_ends_us = CASE WHEN f.window_ends_us <= $2 THEN $3 ELSE f.window_ends_us END",
         )
         .bind(key)
-        .bind(micros(now))
+        .bind(now.timestamp_micros())
         .bind(ends)
         .execute(self.any_tenant_writes())
         .await
@@ -104,7 +100,7 @@ impl LoginFailureStore for DbStore {
 #[async_trait]
 impl ThrottleStore for DbStore {
     async fn prune_throttles(&self, now: DateTime<Utc>) -> AppResult<u64> {
-        let now = micros(now);
+        let now = now.timestamp_micros();
         let mut n = 0;
         for table in [
             "DELETE FROM rate_limits WHERE tat_us <= $1",

@@ -1,4 +1,4 @@
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +18,9 @@ pub struct JobRunnerConfig {
     /// Jobs of kinds that may run side by side ([`JobHandler::concurrent`]: webhook
     /// deliveries) run up to this many at a time; the other kinds one at a time, beside them.
     pub concurrency: usize,
+    /// How often a round looks whether its leases need renewing (they are renewed once a
+    /// third of the lease has gone by), so that a round longer than the lease keeps its jobs.
+    pub renew_check_ms: u64,
 }
 
 impl Default for JobRunnerConfig {
@@ -27,6 +30,7 @@ impl Default for JobRunnerConfig {
             lease_seconds: 60,
             idle_poll_ms: 500,
             concurrency: 16,
+            renew_check_ms: 1_000,
         }
     }
 }
@@ -39,6 +43,8 @@ pub struct JobRunner {
     clock: Arc<dyn Clock>,
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
     config: JobRunnerConfig,
+    /// Lease renewals made so far (each covering a round's unfinished jobs).
+    renewals: watch::Sender<u64>,
 }
 
 impl JobRunner {
@@ -48,6 +54,7 @@ impl JobRunner {
             clock,
             handlers: HashMap::new(),
             config,
+            renewals: watch::Sender::new(0),
         }
     }
 
@@ -168,10 +175,49 @@ impl JobRunner {
             })
             .collect();
         let parallel = futures_util::future::try_join_all(lanes);
-        let (a, b) = futures_util::join!(serial, parallel);
-        a?;
-        b?;
+        let round = async {
+            let (a, b) = futures_util::join!(serial, parallel);
+            a?;
+            b.map(|_| ())
+        };
+        // The round ends first: renewing never does.
+        tokio::select! {
+            r = round => r?,
+            () = self.renew_leases(&jobs, now) => {}
+        }
         Ok(jobs.len())
+    }
+
+    /// Renews the leases of the round's `jobs` (claimed at `claimed`) each time a third of
+    /// the lease has gone by, until the round is dropped. A claim is only as good as its
+    /// lease: without this, jobs still waiting in a long round (a slow endpoint's deliveries
+    /// queued behind its cap, a slow gateway call) would be claimed and run again by another
+    /// worker while this one still holds them.
+    async fn renew_leases(&self, jobs: &[Job], claimed: DateTime<Utc>) {
+        let lease = Duration::seconds(self.config.lease_seconds);
+        let mut due = claimed + lease / 3;
+        let check = std::time::Duration::from_millis(self.config.renew_check_ms.max(1));
+        loop {
+            tokio::time::sleep(check).await;
+            let now = self.clock.now();
+            if now < due || jobs.is_empty() {
+                continue;
+            }
+            match self.store.renew_job_leases(jobs, now + lease).await {
+                Ok(n) => {
+                    self.renewals.send_modify(|r| *r += 1);
+                    tracing::debug!(renewed = n, "job leases renewed");
+                }
+                // The old lease still runs; the next check tries again.
+                Err(e) => tracing::warn!(error = %e, "job leases not renewed"),
+            }
+            due = now + lease / 3;
+        }
+    }
+
+    /// How many times this runner has renewed its rounds' leases, as it changes.
+    pub fn lease_renewals(&self) -> watch::Receiver<u64> {
+        self.renewals.subscribe()
     }
 
     /// Rounds until nothing is due. Returns the total run.

@@ -135,6 +135,31 @@ impl JobStore for DbStore {
         })
     }
 
+    async fn renew_job_leases(&self, jobs: &[Job], lease_until: DateTime<Utc>) -> AppResult<u64> {
+        let mut tenants: Vec<TenantId> = jobs.iter().map(|j| j.tenant_id).collect();
+        tenants.sort();
+        tenants.dedup();
+        let mut renewed = 0;
+        // One transaction per tenant (row-level security); a job that finished, was re-armed
+        // or was claimed again meanwhile has no lease of this claim to renew.
+        for tenant in tenants {
+            let mut tx = self.write(tenant).await?;
+            for j in jobs.iter().filter(|j| j.tenant_id == tenant) {
+                renewed += sqlx::query("UPDATE jobs SET locked_until = $1 WHERE tenant_id = $2 AND id = $3 AND attempts = $4 AND status = 'pending' AND locked_until IS NOT NULL")
+                    .bind(Ts(lease_until))
+                    .bind(tenant.0)
+                    .bind(j.id.0)
+                    .bind(j.attempts)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+        }
+        Ok(renewed)
+    }
+
     async fn retry_job(&self, tenant: TenantId, id: JobId, now: DateTime<Utc>) -> AppResult<bool> {
         let q = sqlx::query("UPDATE jobs SET status = 'pending', run_at = $1, attempts = 0, locked_until = NULL, updated_at = $1 WHERE tenant_id = $2 AND id = $3 AND status = 'dead'")
             .bind(Ts(now))

@@ -46,6 +46,10 @@ pub trait JobStore: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<Job>>;
+    /// Moves the lease of claimed jobs still running to `lease_until`, so that a run longer
+    /// than its lease is not claimed again by another worker. Only the leases of these claims
+    /// (same `attempts`, not finished, re-armed or claimed again meanwhile); how many.
+    async fn renew_job_leases(&self, jobs: &[Job], lease_until: DateTime<Utc>) -> AppResult<u64>;
     /// Records how a claimed run ended. A no-op (`false`) when the job was re-armed or
     /// claimed again meanwhile (its `run_at` or `attempts` changed).
     async fn finish_job(&self, job: &Job, how: &JobFinish, now: DateTime<Utc>) -> AppResult<bool>;

@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 use ventros_app::webhook_signing::sign;
+use ventros_domain::webhook::DELIVERY_JOB;
 use ventros_waha::sample;
 
 both_backends!(
@@ -24,6 +25,7 @@ both_backends!(
     long_failure_disables_the_subscription,
     deliveries_of_one_aggregate_leave_in_order,
     deliveries_run_side_by_side_up_to_the_endpoints_cap,
+    a_delivery_held_past_its_lease_stays_with_its_worker,
     a_dead_delivery_is_sent_again_by_hand_with_its_event_id,
     a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_endpoint,
     a_range_is_replayed_with_the_original_event_ids,
@@ -492,10 +494,11 @@ async fn deliveries_of_one_aggregate_leave_in_order(app: &TestApp) {
 
 /// A receiver that holds every request until its gate opens, says when one arrives, and
 /// counts how many were open at once.
-#[derive(Default)]
 struct Gate {
-    arrived: Mutex<Option<tokio::sync::mpsc::UnboundedSender<()>>>,
-    open: Mutex<Option<tokio::sync::watch::Receiver<bool>>>,
+    /// Told of each request as it arrives.
+    arrived: tokio::sync::mpsc::UnboundedSender<()>,
+    /// Turns true to let every request held (and every later one) answer 200.
+    open: tokio::sync::watch::Receiver<bool>,
     got: AtomicUsize,
     in_flight: AtomicUsize,
     most: AtomicUsize,
@@ -505,26 +508,30 @@ async fn held(State(g): State<Arc<Gate>>) -> AxStatus {
     g.got.fetch_add(1, SeqCst);
     let now = g.in_flight.fetch_add(1, SeqCst) + 1;
     g.most.fetch_max(now, SeqCst);
-    if let Some(tx) = g.arrived.lock().unwrap().as_ref() {
-        let _ = tx.send(());
-    }
-    let open = g.open.lock().unwrap().clone();
-    if let Some(mut open) = open {
-        let _ = open.wait_for(|o| *o).await;
-    }
+    let _ = g.arrived.send(());
+    let _ = g.open.clone().wait_for(|o| *o).await;
     g.in_flight.fetch_sub(1, SeqCst);
     AxStatus::OK
 }
 
-async fn deliveries_run_side_by_side_up_to_the_endpoints_cap(app: &TestApp) {
-    // The default cap: four deliveries on their way to one endpoint at once.
-    const CAP: usize = 4;
-    let h = hooked(app, json!(["message.received"])).await;
-    let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+/// Points `h`'s subscription at a [`Gate`]: the gate, its switch and its arrivals.
+async fn held_endpoint(
+    app: &TestApp,
+    h: &Hooked,
+) -> (
+    Arc<Gate>,
+    tokio::sync::watch::Sender<bool>,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+) {
+    let (arrived, arrivals) = tokio::sync::mpsc::unbounded_channel();
     let (gate, open) = tokio::sync::watch::channel(false);
-    let g = Arc::new(Gate::default());
-    *g.arrived.lock().unwrap() = Some(arrived);
-    *g.open.lock().unwrap() = Some(open);
+    let g = Arc::new(Gate {
+        arrived,
+        open,
+        got: AtomicUsize::new(0),
+        in_flight: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+    });
     let router = axum::Router::new()
         .route("/held", axum::routing::post(held))
         .with_state(g.clone());
@@ -541,6 +548,14 @@ async fn deliveries_run_side_by_side_up_to_the_endpoints_cap(app: &TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    (g, gate, arrivals)
+}
+
+async fn deliveries_run_side_by_side_up_to_the_endpoints_cap(app: &TestApp) {
+    // The default cap: four deliveries on their way to one endpoint at once.
+    const CAP: usize = 4;
+    let h = hooked(app, json!(["message.received"])).await;
+    let (g, gate, mut arrivals) = held_endpoint(app, &h).await;
     for n in 0..6 {
         h.customer_writes(app, n).await;
     }
@@ -565,6 +580,46 @@ async fn deliveries_run_side_by_side_up_to_the_endpoints_cap(app: &TestApp) {
         ds.iter().all(|d| d["attempts"] == 1),
         "waiting is no attempt: {ds:?}"
     );
+}
+
+/// A delivery held open past its job's lease keeps the job: the runner renews the lease, so
+/// another worker does not claim it and post it a second time meanwhile.
+async fn a_delivery_held_past_its_lease_stays_with_its_worker(app: &TestApp) {
+    let h = hooked(app, json!(["message.received"])).await;
+    let (g, gate, mut arrivals) = held_endpoint(app, &h).await;
+    h.customer_writes(app, 0).await;
+    app.drain().await;
+    let jobs = app.jobs();
+    let round = tokio::spawn(async move { jobs.run_once().await });
+    tokio::time::timeout(std::time::Duration::from_secs(20), arrivals.recv())
+        .await
+        .expect("the delivery reached the endpoint");
+    // 50 s into the 60 s lease the round renews it (it looks every second).
+    let mut renewals = app.jobs().lease_renewals();
+    renewals.borrow_and_update();
+    app.advance(Duration::seconds(50));
+    tokio::time::timeout(std::time::Duration::from_secs(10), renewals.changed())
+        .await
+        .expect("the lease was renewed")
+        .unwrap();
+    // 80 s after the claim, past the lease it was claimed with, another worker looks.
+    app.advance(Duration::seconds(30));
+    let now = app.clock().now();
+    let taken = app
+        .store
+        .claim_jobs(100, now, now + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert!(
+        taken.iter().all(|j| j.kind != DELIVERY_JOB),
+        "another worker claimed the delivery in flight: {taken:?}"
+    );
+    gate.send(true).unwrap();
+    round.await.unwrap().unwrap();
+    assert_eq!(g.got.load(SeqCst), 1, "posted once");
+    let ds = h.deliveries(app, "?status=succeeded").await;
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    assert_eq!(ds[0]["attempts"], 1);
 }
 
 async fn a_dead_delivery_is_sent_again_by_hand_with_its_event_id(app: &TestApp) {

@@ -59,6 +59,56 @@ fn job(t: &crate::support::Tenant, key: &str, in_secs: i64) -> Job {
     }
 }
 
+/// A claim's lease is renewed while its run lasts; only that claim's, and not after it ends.
+pub async fn job_leases_are_renewed_only_for_their_claim(store: DynStore) {
+    let a = tenant(&store, "acme").await;
+    let b = tenant(&store, "beta").await;
+    let t0 = clock_now();
+    let lease = |at| at + Duration::seconds(60);
+    store.arm_job(&job(&a, "long", 0)).await.unwrap();
+    store.arm_job(&job(&b, "other", 0)).await.unwrap();
+    let claimed = store.claim_jobs(10, t0, lease(t0)).await.unwrap();
+    assert_eq!(claimed.len(), 2, "one job of each tenant");
+    let t1 = t0 + Duration::seconds(40);
+    assert_eq!(
+        store.renew_job_leases(&claimed, lease(t1)).await.unwrap(),
+        2,
+        "both tenants' leases"
+    );
+    let t2 = t0 + Duration::seconds(90);
+    assert!(
+        store
+            .claim_jobs(10, t2, lease(t2))
+            .await
+            .unwrap()
+            .is_empty(),
+        "past the first lease, still held by the renewed one"
+    );
+    // One run ends: its job has no lease left to renew, the other's still has.
+    let (done, running) = (&claimed[0], &claimed[1]);
+    assert!(store.finish_job(done, &JobFinish::Done, t2).await.unwrap());
+    assert_eq!(
+        store.renew_job_leases(&claimed, lease(t2)).await.unwrap(),
+        1
+    );
+    // Once its lease runs out another worker claims it: the stale claim renews nothing.
+    let t3 = lease(t2) + Duration::seconds(1);
+    let again = store.claim_jobs(10, t3, lease(t3)).await.unwrap();
+    assert_eq!((again.len(), again[0].id), (1, running.id));
+    assert_eq!(
+        store
+            .renew_job_leases(
+                std::slice::from_ref(running),
+                lease(t3) + Duration::seconds(60)
+            )
+            .await
+            .unwrap(),
+        0,
+        "the lease is the new claim's"
+    );
+    assert_eq!(store.renew_job_leases(&again, lease(t3)).await.unwrap(), 1);
+}
+
 pub async fn jobs_lease_fence_retry_and_dead_letter(store: DynStore) {
     let a = tenant(&store, "acme").await;
     let b = tenant(&store, "beta").await;

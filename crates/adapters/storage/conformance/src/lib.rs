@@ -52,6 +52,7 @@ macro_rules! conformance_tests {
             cases_api::contact_search_writes_and_soft_delete,
             cases_api::users_keys_and_notes,
             cases_jobs::jobs_lease_fence_retry_and_dead_letter,
+            cases_jobs::job_leases_are_renewed_only_for_their_claim,
             cases_jobs::sessions_end_after_inactivity_once,
             cases_jobs::early_timer_is_rescheduled_not_obeyed,
             cases_jobs::two_workers_never_end_a_session_twice,

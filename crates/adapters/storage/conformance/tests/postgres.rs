@@ -109,3 +109,31 @@ async fn commits_with_events_wake_the_relay() {
     };
     cases_outbox::commits_with_events_wake_the_relay(store, pg.outbox_signal()).await;
 }
+
+/// `serve` and `work` started together both grant the application role at start-up: the
+/// grants never fail for racing one another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_starting_together_grant_without_racing() {
+    let Some(url) = postgres_url("postgres grants") else {
+        return;
+    };
+    let db = provision_test_database(&url).await.unwrap();
+    let owner = PgStore::connect_with(db.owner.clone(), 8).await.unwrap();
+    for _ in 0..3 {
+        let mut grants = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let o = owner.clone();
+            grants.spawn(async move {
+                ventros_storage_postgres::grant_app_role(
+                    &o,
+                    ventros_storage_postgres::TEST_APP_ROLE,
+                )
+                .await
+            });
+        }
+        while let Some(r) = grants.join_next().await {
+            r.unwrap().unwrap();
+        }
+    }
+    owner.close().await;
+}

@@ -9,7 +9,13 @@ fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Grants the application role what it needs on Ventros' objects (run as the owner).
+/// Held while the grants are written. PostgreSQL fails a `GRANT` that races another one on
+/// the same objects ("tuple concurrently updated"), and `serve` and `work` started together
+/// both grant at start-up.
+const GRANTS_LOCK: i64 = 0x7665_6e74_726f_7301;
+
+/// Grants the application role what it needs on Ventros' objects (run as the owner), one
+/// process at a time.
 pub async fn grant_app_role(owner: &PgStore, role: &str) -> Result<(), String> {
     let r = ident(role);
     let stmts = [
@@ -22,14 +28,18 @@ pub async fn grant_app_role(owner: &PgStore, role: &str) -> Result<(), String> {
             ident(crate::MIGRATIONS_TABLE)
         ),
     ];
+    let mut tx = owner.pool.begin().await.map_err(|e| e.to_string())?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(GRANTS_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| format!("cannot take the grants lock: {e}"))?;
     for s in stmts {
-        owner
-            .pool
-            .execute(AssertSqlSafe(s.clone()))
+        tx.execute(AssertSqlSafe(s.clone()))
             .await
             .map_err(|e| format!("{s}: {e}"))?;
     }
-    Ok(())
+    tx.commit().await.map_err(|e| e.to_string())
 }
 
 /// A fresh database: migrated by the admin URL's role, used through a restricted role.

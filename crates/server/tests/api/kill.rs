@@ -109,7 +109,11 @@ impl Procs {
             }
             let log = std::fs::read_to_string(self.logs.path().join(format!("{role}.log")))
                 .unwrap_or_default();
-            let lines: Vec<&str> = log.lines().collect();
+            // Lines of their own, not the frames of a backtrace.
+            let lines: Vec<&str> = log
+                .lines()
+                .filter(|l| !l.starts_with(char::is_whitespace) && !l.is_empty())
+                .collect();
             let tail = lines[lines.len().saturating_sub(8)..].join("\n  ");
             out.push_str(&format!("\n{role}'s log ends:\n  {tail}"));
         }
@@ -221,6 +225,7 @@ async fn killed_processes_lose_no_message_and_no_event() -> Result<(), String> {
         ),
         ("VENTROS_RATE_LIMIT_PER_MINUTE", "1000000"),
         ("VENTROS_RATE_LIMIT_BURST", "1000000"),
+        ("RUST_BACKTRACE", "0"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

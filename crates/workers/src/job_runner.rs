@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, watch};
 use ventros_app::error::AppResult;
-use ventros_app::ports::{Clock, JobFinish, JobHandler, JobStore};
+use ventros_app::ports::{Clock, JobFinish, JobHandler, JobKinds, JobStore};
 use ventros_domain::job::{Job, retry_delay};
 
 #[derive(Debug, Clone, Copy)]
@@ -111,13 +111,19 @@ impl JobRunner {
         Ok(())
     }
 
-    /// One round: claim due jobs, run them (the kinds that may, side by side), record
-    /// outcomes. Returns how many ran.
+    /// One round of every kind: claim due jobs, run them (the kinds that may, side by side),
+    /// record outcomes. Returns how many ran.
     pub async fn run_once(&self) -> AppResult<usize> {
+        self.round(&JobKinds::All).await
+    }
+
+    /// One round of the jobs of `kinds`.
+    async fn round(&self, kinds: &JobKinds) -> AppResult<usize> {
         let now = self.clock.now();
         let jobs = self
             .store
-            .claim_jobs(
+            .claim_jobs_of(
+                kinds,
                 self.config.batch,
                 now,
                 now + Duration::seconds(self.config.lease_seconds),
@@ -232,14 +238,35 @@ impl JobRunner {
         }
     }
 
-    /// Runs until `shutdown` turns true; the round in flight finishes first.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs until `shutdown` turns true; the rounds in flight finish first. The kinds that
+    /// run side by side (webhook deliveries) have rounds of their own, beside the rounds of
+    /// every other kind: a slow endpoint's deliveries never hold back a send or a timer that
+    /// falls due meanwhile, nor the other way round.
+    pub async fn run(&self, shutdown: watch::Receiver<bool>) {
+        let mut side_by_side: Vec<String> = self
+            .handlers
+            .values()
+            .filter(|h| h.concurrent())
+            .map(|h| h.kind().to_string())
+            .collect();
+        side_by_side.sort();
+        if side_by_side.is_empty() {
+            return self.rounds(JobKinds::All, shutdown).await;
+        }
+        futures_util::join!(
+            self.rounds(JobKinds::Only(side_by_side.clone()), shutdown.clone()),
+            self.rounds(JobKinds::Except(side_by_side), shutdown),
+        );
+    }
+
+    /// Rounds of the jobs of `kinds` until `shutdown`, pausing while none is due.
+    async fn rounds(&self, kinds: JobKinds, mut shutdown: watch::Receiver<bool>) {
         let idle = std::time::Duration::from_millis(self.config.idle_poll_ms);
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let busy = match self.run_once().await {
+            let busy = match self.round(&kinds).await {
                 Ok(n) => n > 0,
                 Err(e) => {
                     tracing::warn!(error = %e, "job round failed");

@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 use ventros_app::error::AppResult;
 use ventros_app::page::{Page, PageRequest};
-use ventros_app::ports::{JobBacklog, JobFinish, JobStore};
+use ventros_app::ports::{JobBacklog, JobFinish, JobKinds, JobStore};
 use ventros_domain::ids::{JobId, TenantId};
 use ventros_domain::job::{Job, JobStatus};
 
@@ -48,18 +48,21 @@ impl JobStore for DbStore {
         tx.commit().await
     }
 
-    async fn claim_jobs(
+    async fn claim_jobs_of(
         &self,
+        kinds: &JobKinds,
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<Job>> {
+        let (mode, kinds) = kinds.as_params();
         let mut jobs = self
             .claim(
                 cross_tenant::claim_jobs(JOB_COLS),
                 limit,
                 now,
                 lease_until,
+                &[mode, &kinds],
                 rows::job,
             )
             .await?;

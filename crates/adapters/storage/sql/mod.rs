@@ -233,21 +233,25 @@ impl DbStore {
             .map_err(db_err)
     }
 
-    /// Runs a claim across tenants (`$1` how many, `$2` now, `$3` leased until) on the
-    /// writer and maps the claimed rows.
+    /// Runs a claim across tenants (`$1` how many, `$2` now, `$3` leased until, then the
+    /// `extra` text parameters) on the writer and maps the claimed rows.
     pub(crate) async fn claim<T>(
         &self,
         sql: String,
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
+        extra: &[&str],
         map: impl Fn(&DbRow) -> R<T>,
     ) -> AppResult<Vec<T>> {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(i32::try_from(limit).unwrap_or(i32::MAX))
             .bind(Ts(now))
-            .bind(Ts(lease_until))
-            .fetch_all(self.any_tenant_writes())
+            .bind(Ts(lease_until));
+        for e in extra {
+            q = q.bind(*e);
+        }
+        q.fetch_all(self.any_tenant_writes())
             .await
             .map_err(db_err)?
             .iter()

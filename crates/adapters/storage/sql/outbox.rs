@@ -30,6 +30,7 @@ impl OutboxStore for DbStore {
                 limit,
                 now,
                 lease_until,
+                &[],
                 rows::outbox_row,
             )
             .await?;

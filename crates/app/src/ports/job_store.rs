@@ -32,20 +32,51 @@ pub struct JobBacklog {
     pub dead: i64,
 }
 
+/// Which kinds of job a claim takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKinds {
+    All,
+    Only(Vec<String>),
+    Except(Vec<String>),
+}
+
+impl JobKinds {
+    /// `(mode, kinds as a JSON array)`, as the stores' claim queries take them.
+    pub fn as_params(&self) -> (&'static str, String) {
+        let (mode, kinds): (_, &[String]) = match self {
+            JobKinds::All => ("all", &[]),
+            JobKinds::Only(k) => ("only", k),
+            JobKinds::Except(k) => ("except", k),
+        };
+        (mode, serde_json::Value::from(kinds.to_vec()).to_string())
+    }
+}
+
 /// Durable jobs and the writes their handlers make.
 #[async_trait]
 pub trait JobStore: Send + Sync {
     /// Arms `job`: inserts it, or moves the tenant's live job with the same key to the new
     /// due time and payload (pending again, attempts reset).
     async fn arm_job(&self, job: &Job) -> AppResult<()>;
-    /// Leases up to `limit` due pending jobs of any tenant until `lease_until`, counting an
-    /// attempt each. Jobs leased by another worker are skipped. Oldest due first.
+    /// Leases up to `limit` due pending jobs of `kinds`, of any tenant, until `lease_until`,
+    /// counting an attempt each. Jobs leased by another worker are skipped. Oldest due first.
+    async fn claim_jobs_of(
+        &self,
+        kinds: &JobKinds,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Vec<Job>>;
+    /// [`claim_jobs_of`](Self::claim_jobs_of) every kind.
     async fn claim_jobs(
         &self,
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> AppResult<Vec<Job>>;
+    ) -> AppResult<Vec<Job>> {
+        self.claim_jobs_of(&JobKinds::All, limit, now, lease_until)
+            .await
+    }
     /// Moves the lease of claimed jobs still running to `lease_until`, so that a run longer
     /// than its lease is not claimed again by another worker. Only the leases of these claims
     /// (same `attempts`, not finished, re-armed or claimed again meanwhile); how many.

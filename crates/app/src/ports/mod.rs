@@ -33,7 +33,7 @@ pub use crm_store::{ContactEventFilter, ContactFilter, CrmStore, NoteFilter, Sor
 pub use events::{EventConsumer, EventPublisher};
 pub use idempotency_store::{IdempotencyClaim, IdempotencyStore};
 pub use ingest_tx::{DeliveryRecord, IngestStore, IngestTx, MessageRef};
-pub use job_store::{JobBacklog, JobFinish, JobGroup, JobHandler, JobStore};
+pub use job_store::{JobBacklog, JobFinish, JobGroup, JobHandler, JobKinds, JobStore};
 pub use media_file_store::MediaFileStore;
 pub use media_store::{MediaBytes, MediaStore, media_key};
 pub use message_group_store::MessageGroupStore;

@@ -26,6 +26,7 @@ both_backends!(
     deliveries_of_one_aggregate_leave_in_order,
     deliveries_run_side_by_side_up_to_the_endpoints_cap,
     a_delivery_held_past_its_lease_stays_with_its_worker,
+    a_slow_delivery_never_holds_back_a_timer,
     a_dead_delivery_is_sent_again_by_hand_with_its_event_id,
     a_rotated_secret_signs_beside_the_new_one_and_test_events_reach_one_endpoint,
     a_range_is_replayed_with_the_original_event_ids,
@@ -620,6 +621,42 @@ async fn a_delivery_held_past_its_lease_stays_with_its_worker(app: &TestApp) {
     let ds = h.deliveries(app, "?status=succeeded").await;
     assert_eq!(ds.len(), 1, "{ds:?}");
     assert_eq!(ds[0]["attempts"], 1);
+}
+
+/// Deliveries have rounds of their own: while one is held open by a slow endpoint, a
+/// session's inactivity timer that falls due meanwhile still ends the session.
+async fn a_slow_delivery_never_holds_back_a_timer(app: &TestApp) {
+    let h = hooked(app, json!(["message.received"])).await;
+    let (g, gate, mut arrivals) = held_endpoint(app, &h).await;
+    h.customer_writes(app, 0).await;
+    app.drain().await;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let jobs = app.jobs();
+    let worker = tokio::spawn(async move { jobs.run(rx).await });
+    tokio::time::timeout(std::time::Duration::from_secs(20), arrivals.recv())
+        .await
+        .expect("the delivery reached the endpoint");
+    // The customer's session times out (30 minutes) while the delivery is still held.
+    app.advance(Duration::minutes(31));
+    // Well within the 15 s a held delivery takes to time out.
+    let waited = std::time::Instant::now();
+    while !app
+        .list("/v1/sessions?status=active", &h.key)
+        .await
+        .is_empty()
+    {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(10),
+            "the session's timer waited for the delivery"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(g.in_flight.load(SeqCst), 1, "the delivery is still held");
+    gate.send(true).unwrap();
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    assert_eq!(g.got.load(SeqCst), 1);
+    assert_eq!(h.deliveries(app, "?status=succeeded").await.len(), 1);
 }
 
 async fn a_dead_delivery_is_sent_again_by_hand_with_its_event_id(app: &TestApp) {

@@ -4,7 +4,7 @@
 use crate::support::{DynStore, SessionFilter, all, clock_now, count, events, ingest, tenant};
 use chrono::Duration;
 use std::sync::Arc;
-use ventros_app::ports::{Clock, FixedClock, JobBacklog, JobFinish};
+use ventros_app::ports::{Clock, FixedClock, JobBacklog, JobFinish, JobKinds};
 use ventros_app::usecases::ingest::IngestOutcome;
 use ventros_domain::ids::{JobId, SessionId};
 use ventros_domain::job::{Job, JobStatus, SESSION_TIMEOUT, SessionTimeout};
@@ -57,6 +57,48 @@ fn job(t: &crate::support::Tenant, key: &str, in_secs: i64) -> Job {
         created_at: now,
         updated_at: now,
     }
+}
+
+/// A claim takes every kind, only some, or all but some.
+pub async fn jobs_are_claimed_by_kind(store: DynStore) {
+    let a = tenant(&store, "acme").await;
+    let t0 = clock_now();
+    let lease = t0 + Duration::seconds(60);
+    let of = |key: &str, kind: &str| Job {
+        kind: kind.into(),
+        ..job(&a, key, 0)
+    };
+    for (key, kind) in [
+        ("d1", "test.deliver"),
+        ("d2", "test.deliver"),
+        ("s1", "test.send"),
+        ("t1", "test.timer"),
+    ] {
+        store.arm_job(&of(key, kind)).await.unwrap();
+    }
+    let kinds = |js: &[Job]| {
+        let mut k: Vec<String> = js.iter().map(|j| j.key.clone()).collect();
+        k.sort();
+        k
+    };
+    let only = JobKinds::Only(vec!["test.deliver".into()]);
+    let got = store.claim_jobs_of(&only, 10, t0, lease).await.unwrap();
+    assert_eq!(kinds(&got), ["d1", "d2"]);
+    let except = JobKinds::Except(vec!["test.deliver".into(), "test.timer".into()]);
+    let got = store.claim_jobs_of(&except, 10, t0, lease).await.unwrap();
+    assert_eq!(kinds(&got), ["s1"]);
+    let got = store
+        .claim_jobs_of(&JobKinds::All, 10, t0, lease)
+        .await
+        .unwrap();
+    assert_eq!(kinds(&got), ["t1"], "what is left, whatever its kind");
+    assert!(
+        store
+            .claim_jobs_of(&JobKinds::Only(vec![]), 10, t0, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// A claim's lease is renewed while its run lasts; only that claim's, and not after it ends.

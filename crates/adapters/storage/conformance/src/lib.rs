@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             cases_api::users_keys_and_notes,
             cases_jobs::jobs_lease_fence_retry_and_dead_letter,
             cases_jobs::job_leases_are_renewed_only_for_their_claim,
+            cases_jobs::jobs_are_claimed_by_kind,
             cases_jobs::sessions_end_after_inactivity_once,
             cases_jobs::early_timer_is_rescheduled_not_obeyed,
             cases_jobs::two_workers_never_end_a_session_twice,

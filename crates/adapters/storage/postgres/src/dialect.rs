@@ -96,7 +96,7 @@ pub(crate) mod cross_tenant {
 
     /// `FOR UPDATE SKIP LOCKED` inside the function: workers never take the same job.
     pub(crate) fn claim_jobs(cols: &str) -> String {
-        format!("SELECT {cols} FROM ventros_claim_jobs($1, $2, $3)")
+        format!("SELECT {cols} FROM ventros_claim_jobs($1, $2, $3, $4, $5)")
     }
 }
 

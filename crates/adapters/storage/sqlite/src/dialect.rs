@@ -118,12 +118,14 @@ pub(crate) mod cross_tenant {
     /// `$1` sequence numbers, `$2` now.
     pub(crate) const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = $2, lease_until = NULL WHERE seq IN (SELECT value FROM json_each($1))";
 
-    /// `$1` limit, `$2` now, `$3` lease until.
+    /// `$1` limit, `$2` now, `$3` lease until, `$4` `all`/`only`/`except` the kinds in `$5`
+    /// (a JSON array).
     pub(crate) fn claim_jobs(cols: &str) -> String {
         format!(
             "UPDATE jobs SET locked_until = $3, attempts = attempts + 1, updated_at = $2 WHERE id IN (
                 SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2
                   AND (locked_until IS NULL OR locked_until <= $2)
+                  AND ($4 = 'all' OR ($4 = 'only') = (kind IN (SELECT value FROM json_each($5))))
                 ORDER BY run_at LIMIT $1) RETURNING {cols}"
         )
     }

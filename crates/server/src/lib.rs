@@ -265,14 +265,17 @@ pub async fn start_on(
     let gateway = build_gateway(cfg)?;
     let media = build_media(cfg)?;
     let webhooks = build_webhook_sender(cfg)?;
-    let jobs = Arc::new(build_job_runner(
-        store.clone(),
-        gateway.clone(),
-        media.clone(),
-        webhooks.clone(),
-        clock.clone(),
-        cfg,
-    ));
+    let jobs = Arc::new(
+        build_job_runner(
+            store.clone(),
+            gateway.clone(),
+            media.clone(),
+            webhooks.clone(),
+            clock.clone(),
+            cfg,
+        )
+        .woken_by(storage.deliveries_signal.clone()),
+    );
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let (mut addr, mut metrics_addr) = (None, None);

@@ -8,18 +8,20 @@ use ventros_app::ports::Store;
 use ventros_storage_postgres::{PgStore, grant_app_role, options};
 use ventros_storage_sqlite::SqliteStore;
 
-/// An opened store, and the signal it raises after each commit that appended events (the
-/// outbox relay waits on it).
+/// An opened store, and the signals it raises after each commit that appended events (the
+/// outbox relay waits on it) or armed webhook deliveries (the job runner waits on it).
 #[derive(Clone)]
 pub struct Storage {
     pub store: Arc<dyn Store>,
     pub outbox_signal: Arc<Notify>,
+    pub deliveries_signal: Arc<Notify>,
 }
 
 impl From<SqliteStore> for Storage {
     fn from(s: SqliteStore) -> Self {
         Storage {
             outbox_signal: s.outbox_signal(),
+            deliveries_signal: s.deliveries_signal(),
             store: Arc::new(s),
         }
     }
@@ -29,6 +31,7 @@ impl From<PgStore> for Storage {
     fn from(s: PgStore) -> Self {
         Storage {
             outbox_signal: s.outbox_signal(),
+            deliveries_signal: s.deliveries_signal(),
             store: Arc::new(s),
         }
     }

@@ -2,7 +2,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use ventros_app::error::AppResult;
 use ventros_app::ports::{Clock, JobFinish, JobHandler, JobKinds, JobStore};
 use ventros_domain::job::{Job, retry_delay};
@@ -45,6 +45,11 @@ pub struct JobRunner {
     config: JobRunnerConfig,
     /// Lease renewals made so far (each covering a round's unfinished jobs).
     renewals: watch::Sender<u64>,
+    /// Raised when jobs of the side-by-side kinds were armed (webhook deliveries): their
+    /// rounds start then rather than at their next poll.
+    wake: Option<Arc<Notify>>,
+    /// Idle waits begun so far, by any of the loops of `run`.
+    idles: watch::Sender<u64>,
 }
 
 impl JobRunner {
@@ -55,7 +60,16 @@ impl JobRunner {
             handlers: HashMap::new(),
             config,
             renewals: watch::Sender::new(0),
+            wake: None,
+            idles: watch::Sender::new(0),
         }
+    }
+
+    /// Starts the side-by-side kinds' rounds as soon as `signal` is raised (the store raises
+    /// it after a commit that armed webhook deliveries), not only at the idle poll.
+    pub fn woken_by(mut self, signal: Arc<Notify>) -> Self {
+        self.wake = Some(signal);
+        self
     }
 
     pub fn handle(mut self, h: Arc<dyn JobHandler>) -> Self {
@@ -221,6 +235,11 @@ impl JobRunner {
         }
     }
 
+    /// How many idle waits the loops of [`run`](Self::run) have begun, as it changes.
+    pub fn idle_waits(&self) -> watch::Receiver<u64> {
+        self.idles.subscribe()
+    }
+
     /// How many times this runner has renewed its rounds' leases, as it changes.
     pub fn lease_renewals(&self) -> watch::Receiver<u64> {
         self.renewals.subscribe()
@@ -250,17 +269,24 @@ impl JobRunner {
             .map(|h| h.kind().to_string())
             .collect();
         side_by_side.sort();
+        let wake = self.wake.as_deref();
         if side_by_side.is_empty() {
-            return self.rounds(JobKinds::All, shutdown).await;
+            return self.rounds(JobKinds::All, wake, shutdown).await;
         }
         futures_util::join!(
-            self.rounds(JobKinds::Only(side_by_side.clone()), shutdown.clone()),
-            self.rounds(JobKinds::Except(side_by_side), shutdown),
+            self.rounds(JobKinds::Only(side_by_side.clone()), wake, shutdown.clone()),
+            self.rounds(JobKinds::Except(side_by_side), None, shutdown),
         );
     }
 
-    /// Rounds of the jobs of `kinds` until `shutdown`, pausing while none is due.
-    async fn rounds(&self, kinds: JobKinds, mut shutdown: watch::Receiver<bool>) {
+    /// Rounds of the jobs of `kinds` until `shutdown`, pausing while none is due until the
+    /// idle poll or `wake`.
+    async fn rounds(
+        &self,
+        kinds: JobKinds,
+        wake: Option<&Notify>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let idle = std::time::Duration::from_millis(self.config.idle_poll_ms);
         loop {
             if *shutdown.borrow() {
@@ -276,9 +302,16 @@ impl JobRunner {
             if busy {
                 continue;
             }
+            self.idles.send_modify(|n| *n += 1);
             tokio::select! {
                 _ = tokio::time::sleep(idle) => {}
                 _ = shutdown.changed() => {}
+                () = async {
+                    match wake {
+                        Some(w) => w.notified().await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
             }
         }
     }

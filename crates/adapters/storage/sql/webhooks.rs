@@ -172,12 +172,17 @@ impl WebhookStore for DbStore {
         if !crate::sql::outbox::mark_processed(tx.conn(), consumer, event).await? {
             return Ok(false);
         }
+        let mut armed = false;
         for (d, j) in deliveries.iter().zip(jobs) {
             if insert_delivery(tx.conn(), d).await? {
                 arm_job_row(tx.conn(), j).await?;
+                armed = true;
             }
         }
         tx.commit().await?;
+        if armed {
+            self.deliveries_signal.notify_one();
+        }
         Ok(true)
     }
 

@@ -2,10 +2,17 @@
 
 use chrono::{Duration, Utc};
 use std::sync::Arc;
+use tokio::sync::Notify;
 use uuid::Uuid;
+use ventros_app::error::AppResult;
 use ventros_app::ports::Store;
+use ventros_app::ports::{Clock, JobFinish, JobHandler};
+use ventros_domain::event::{EventContext, EventEnvelope, EventType};
+use ventros_domain::ids::JobId;
 use ventros_domain::ids::{EventId, ProjectId, TenantId};
-use ventros_domain::webhook::{Attempt, Delivery, DeliveryStatus};
+use ventros_domain::job::Job;
+use ventros_domain::webhook::{Attempt, DELIVERY_JOB, Delivery, DeliveryJob, DeliveryStatus};
+use ventros_workers::{JobRunner, JobRunnerConfig};
 
 fn delivery(tenant: TenantId, subscription: Uuid) -> Delivery {
     let now = Utc::now();
@@ -113,4 +120,99 @@ pub async fn delivery_slots_hold_the_cap_until_released_or_expired(store: Arc<dy
             .await
             .unwrap()
     );
+}
+
+/// Runs webhook deliveries by reporting their ids.
+struct Reported(tokio::sync::mpsc::UnboundedSender<JobId>);
+
+#[async_trait::async_trait]
+impl JobHandler for Reported {
+    fn kind(&self) -> &'static str {
+        DELIVERY_JOB
+    }
+    fn concurrent(&self) -> bool {
+        true
+    }
+    async fn handle(&self, job: &Job) -> AppResult<JobFinish> {
+        let _ = self.0.send(job.id);
+        Ok(JobFinish::Done)
+    }
+}
+
+/// The store raises `signal` after a commit that armed webhook deliveries (not after one that
+/// armed none), and a runner woken by it runs them at once, long before its idle poll.
+pub async fn armed_deliveries_wake_the_job_runner(store: Arc<dyn Store>, signal: Arc<Notify>) {
+    let t = crate::support::tenant(&store, "wake").await;
+    let clock = Arc::new(crate::support::clock());
+    let now = clock.now();
+    let fan_out = |n: usize| {
+        let event = EventEnvelope::new(
+            &EventContext::default(),
+            t.scope.tenant_id,
+            t.scope.project_id,
+            EventType::MessageReceived,
+            Uuid::now_v7(),
+            now,
+            serde_json::json!({}),
+        );
+        let ds: Vec<Delivery> = (0..n)
+            .map(|_| Delivery {
+                event_id: event.id,
+                project_id: t.scope.project_id,
+                ..delivery(t.scope.tenant_id, Uuid::now_v7())
+            })
+            .collect();
+        let jobs: Vec<Job> = ds.iter().map(|d| DeliveryJob::job(d, now, now)).collect();
+        let store = store.clone();
+        async move {
+            assert!(
+                store
+                    .fan_out("wake_test", &event, &ds, &jobs)
+                    .await
+                    .unwrap()
+            );
+            jobs
+        }
+    };
+    let woken = || tokio::time::timeout(std::time::Duration::ZERO, signal.notified());
+    assert!(woken().await.is_err(), "nothing armed yet");
+    fan_out(0).await;
+    assert!(
+        woken().await.is_err(),
+        "an event for no subscription arms nothing"
+    );
+
+    let (tx, mut ran) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Arc::new(
+        JobRunner::new(
+            store.clone(),
+            clock,
+            JobRunnerConfig {
+                idle_poll_ms: 600_000,
+                ..JobRunnerConfig::default()
+            },
+        )
+        .handle(Arc::new(Reported(tx)))
+        .woken_by(signal.clone()),
+    );
+    let mut idles = runner.idle_waits();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let r = runner.clone();
+    let running = tokio::spawn(async move { r.run(stopped).await });
+    // Both loops (deliveries, and every other kind) have found nothing and wait 10 minutes.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        idles.wait_for(|n| *n >= 2),
+    )
+    .await
+    .expect("the runner went idle")
+    .unwrap();
+    let jobs = fan_out(1).await;
+    let id = tokio::time::timeout(std::time::Duration::from_secs(10), ran.recv())
+        .await
+        .expect("the armed delivery ran without waiting for the poll")
+        .unwrap();
+    assert_eq!(id, jobs[0].id);
+    let _ = stop.send(true);
+    running.await.unwrap();
 }

@@ -137,3 +137,11 @@ async fn processes_starting_together_grant_without_racing() {
     }
     owner.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn armed_deliveries_wake_the_job_runner() {
+    let Some((store, (pg, _db))) = make().await else {
+        return;
+    };
+    cases_webhooks::armed_deliveries_wake_the_job_runner(store, pg.deliveries_signal()).await;
+}

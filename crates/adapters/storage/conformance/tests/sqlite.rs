@@ -110,3 +110,10 @@ async fn commits_with_events_wake_the_relay() {
     let signal = s.outbox_signal();
     cases_outbox::commits_with_events_wake_the_relay(Arc::new(s), signal).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn armed_deliveries_wake_the_job_runner() {
+    let (s, _, _dir) = open().await;
+    let signal = s.deliveries_signal();
+    cases_webhooks::armed_deliveries_wake_the_job_runner(Arc::new(s), signal).await;
+}

@@ -29,6 +29,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Notified after every commit that appended events.
     outbox_signal: Arc<Notify>,
+    /// Notified after every commit that armed webhook deliveries.
+    deliveries_signal: Arc<Notify>,
 }
 
 pub fn options(url: &str) -> Result<PgConnectOptions, String> {
@@ -53,6 +55,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             outbox_signal: Arc::new(Notify::new()),
+            deliveries_signal: Arc::new(Notify::new()),
         })
     }
 
@@ -116,6 +119,12 @@ impl PgStore {
     /// without waiting for its poll.
     pub fn outbox_signal(&self) -> Arc<Notify> {
         self.outbox_signal.clone()
+    }
+
+    /// Notified after each commit that armed webhook deliveries, so the job runner posts them
+    /// without waiting for its poll.
+    pub fn deliveries_signal(&self) -> Arc<Notify> {
+        self.deliveries_signal.clone()
     }
 
     /// The connection pool, for tools that compare bare SQL with the store.

@@ -39,6 +39,8 @@ pub struct SqliteStore {
     batch: Arc<Mutex<group_commit::Batch>>,
     /// Notified after every commit that appended events.
     outbox_signal: Arc<Notify>,
+    /// Notified after every commit that armed webhook deliveries.
+    deliveries_signal: Arc<Notify>,
     /// Held (shared) while the database is open, so a restore never swaps it under us.
     _lock: Arc<std::fs::File>,
 }
@@ -72,6 +74,7 @@ impl SqliteStore {
             read,
             batch: Arc::new(Mutex::new(group_commit::Batch::new(outbox_signal.clone()))),
             outbox_signal,
+            deliveries_signal: Arc::new(Notify::new()),
             _lock: Arc::new(lock),
         })
     }
@@ -120,6 +123,12 @@ impl SqliteStore {
     /// without waiting for its poll.
     pub fn outbox_signal(&self) -> Arc<Notify> {
         self.outbox_signal.clone()
+    }
+
+    /// Notified after each commit that armed webhook deliveries, so the job runner posts them
+    /// without waiting for its poll.
+    pub fn deliveries_signal(&self) -> Arc<Notify> {
+        self.deliveries_signal.clone()
     }
 
     /// The writer pool (one connection), for tools that compare bare SQL with the store.

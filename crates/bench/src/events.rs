@@ -361,7 +361,8 @@ pub async fn events(
     }
     let storage = db.storage();
     let running = Arc::new(relay(&store, bus_for_lag).woken_by(storage.outbox_signal.clone()));
-    let runner = Arc::new(runner);
+    // Woken by the fan-out's commits, as in `ventros work`.
+    let runner = Arc::new(runner.woken_by(storage.deliveries_signal.clone()));
     let (stop, rx) = tokio::sync::watch::channel(false);
     let tasks = {
         let (r, j, rx2) = (running.clone(), runner.clone(), rx.clone());

@@ -40,6 +40,16 @@ pub(crate) async fn arm_job_row(conn: &mut DbConn, j: &Job) -> AppResult<()> {
     Ok(())
 }
 
+/// `(mode, kinds as a JSON array)`, as the claim query takes them.
+fn kind_params(kinds: &JobKinds) -> (&'static str, String) {
+    let (mode, kinds): (_, &[String]) = match kinds {
+        JobKinds::All => ("all", &[]),
+        JobKinds::Only(k) => ("only", k),
+        JobKinds::Except(k) => ("except", k),
+    };
+    (mode, serde_json::Value::from(kinds.to_vec()).to_string())
+}
+
 #[async_trait]
 impl JobStore for DbStore {
     async fn arm_job(&self, job: &Job) -> AppResult<()> {
@@ -55,7 +65,7 @@ impl JobStore for DbStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<Job>> {
-        let (mode, kinds) = kinds.as_params();
+        let (mode, kinds) = kind_params(kinds);
         let mut jobs = self
             .claim(
                 cross_tenant::claim_jobs(JOB_COLS),

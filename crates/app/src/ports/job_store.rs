@@ -40,18 +40,6 @@ pub enum JobKinds {
     Except(Vec<String>),
 }
 
-impl JobKinds {
-    /// `(mode, kinds as a JSON array)`, as the stores' claim queries take them.
-    pub fn as_params(&self) -> (&'static str, String) {
-        let (mode, kinds): (_, &[String]) = match self {
-            JobKinds::All => ("all", &[]),
-            JobKinds::Only(k) => ("only", k),
-            JobKinds::Except(k) => ("except", k),
-        };
-        (mode, serde_json::Value::from(kinds.to_vec()).to_string())
-    }
-}
-
 /// Durable jobs and the writes their handlers make.
 #[async_trait]
 pub trait JobStore: Send + Sync {

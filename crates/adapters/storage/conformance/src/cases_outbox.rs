@@ -190,7 +190,7 @@ pub async fn timeline_consumer_is_idempotent(store: DynStore) {
 }
 
 /// Whether the relay's signal holds a wake-up (taking it).
-async fn woken(signal: &tokio::sync::Notify) -> bool {
+pub(crate) async fn woken(signal: &tokio::sync::Notify) -> bool {
     // A notification given while nobody waited is kept as a permit, so this completes at once
     // exactly when a commit notified since the last look.
     tokio::time::timeout(std::time::Duration::ZERO, signal.notified())
